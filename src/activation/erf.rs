@@ -1,0 +1,126 @@
+//! erf dual, phi(u) = erf(u) (Williams 1997):
+//!
+//! ```text
+//! P' = 1 + 2 (q1 + q2) + 4 s^2            (= (1 + 2 q1)(1 + 2 q2) - 4 c^2, no cancellation)
+//! T    = (2/pi) atan2(2c, sqrt(P'))       (= (2/pi) arcsin(2c / sqrt((1+2q1)(1+2q2))))
+//! Tdot = (4/pi) / sqrt(P')
+//! q'   = (2/pi) atan2(2q, sqrt(1 + 4q))   (the same formula at c = q, s = 0)
+//! ```
+//!
+//! New sine part: `s' = (2/pi) sqrt(a1 a2 - b^2)` with `a_i = atan2(2 q_i, sqrt(1 + 4 q_i))` and
+//! `b = |atan2(2c, sqrt(P'))|`. Near |rho| = 1 this difference cancels, so there it is
+//! computed as `e1 e2 + b (e1 + e2)` with `e_i = a_i - b = asin((A_i^2 - B^2)/(A_i cos b + B cos a_i))`,
+//! `A_i = sin a_i = 2 q_i / (1 + 2 q_i)`, `B = sin b`, and the cancellation-free
+//! `A_i^2 - B^2 = 4 [q_i (q_i - q_j) + s^2 (1 + 2 q_i)] / ((1 + 2 q_i)^2 (1 + 2 q_j))`.
+//! erf is odd, so T(-c) = -T(c) and both ends rho = +-1 are handled by |c|.
+
+use super::Dual;
+use std::f64::consts::FRAC_2_PI;
+
+const FOUR_OVER_PI: f64 = 2.0 * FRAC_2_PI;
+
+/// sqrt(1 + 2 (q1 + q2) + 4 s^2) without overflow for huge variances.
+#[inline]
+fn sqrt_p(q1: f64, q2: f64, s: f64) -> f64 {
+    let m = q1 + q2 + s;
+    if m < 1e150 {
+        (1.0 + 2.0 * (q1 + q2) + 4.0 * s * s).sqrt()
+    } else {
+        let (a, b, t) = (q1 / m, q2 / m, s / m);
+        m * (1.0 / (m * m) + 2.0 * (a + b) / m + 4.0 * t * t).sqrt()
+    }
+}
+
+/// erf dual on the pair covariance `(q1, q2, c)` with sine part `s`.
+///
+/// ```
+/// // Identical inputs of variance q: T = q' = (2/pi) asin(2q/(1+2q)).
+/// let q = 0.7;
+/// let d = ntk::activation::erf::dual(q, q, q, 0.0);
+/// let want = std::f64::consts::FRAC_2_PI * (2.0 * q / (1.0 + 2.0 * q)).asin();
+/// assert!((d.t - want).abs() < 1e-15);
+/// assert_eq!(d.s, 0.0);
+/// ```
+#[inline]
+pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
+    let sp = sqrt_p(q1, q2, s);
+    let beta = (2.0 * c).atan2(sp);
+    let t = FRAC_2_PI * beta;
+    let tdot = FOUR_OVER_PI / sp;
+    let a1 = (2.0 * q1).atan2((1.0 + 4.0 * q1).sqrt());
+    let a2 = (2.0 * q2).atan2((1.0 + 4.0 * q2).sqrt());
+    let b = beta.abs();
+    let rr = q1.sqrt() * q2.sqrt();
+    let diff = if s * s >= 0.5 * rr * rr || q1 > 1e100 || q2 > 1e100 {
+        a1 * a2 - b * b
+    } else {
+        let e1 = angle_gap(q1, q2, c.abs(), s, sp, a1, b);
+        let e2 = angle_gap(q2, q1, c.abs(), s, sp, a2, b);
+        e1 * e2 + b * (e1 + e2)
+    };
+    Dual { t, tdot, s: FRAC_2_PI * diff.max(0.0).sqrt() }
+}
+
+/// a_i - b for the erf angles, without cancellation (see the module docs).
+#[inline]
+fn angle_gap(qi: f64, qj: f64, c: f64, s: f64, sp: f64, ai: f64, b: f64) -> f64 {
+    let (ui, uj) = (1.0 + 2.0 * qi, 1.0 + 2.0 * qj);
+    let a = 2.0 * qi / ui;
+    let cos_a = (1.0 + 4.0 * qi).sqrt() / ui;
+    let sqrt_pp = ui.sqrt() * uj.sqrt();
+    let bsin = 2.0 * c / sqrt_pp;
+    let bcos = sp / sqrt_pp;
+    let num = 4.0 * (qi * (qi - qj) + s * s * ui) / (ui * ui * uj);
+    let den = a * bcos + bsin * cos_a;
+    if den > 0.0 {
+        (num / den).clamp(-1.0, 1.0).asin()
+    } else {
+        ai - b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_textbook_arcsin() {
+        for &(q1, q2, rho) in &[(1.0, 1.0, 0.3), (2.0, 0.5, -0.7), (0.1, 3.0, 0.95), (1.0, 4.0, -0.99)] {
+            let r: f64 = (q1 * q2).sqrt();
+            let c = rho * r;
+            let s = (q1 * q2 - c * c).sqrt();
+            let d = dual(q1, q2, c, s);
+            let p = (1.0 + 2.0 * q1) * (1.0 + 2.0 * q2);
+            let t = FRAC_2_PI * (2.0 * c / p.sqrt()).asin();
+            let td = FOUR_OVER_PI / (p - 4.0 * c * c).sqrt();
+            assert!((d.t - t).abs() < 1e-15, "{q1} {q2} {rho}");
+            assert!((d.tdot - td).abs() < 1e-14);
+            let v1 = FRAC_2_PI * (2.0 * q1 / (1.0 + 2.0 * q1)).asin();
+            let v2 = FRAC_2_PI * (2.0 * q2 / (1.0 + 2.0 * q2)).asin();
+            let s_naive = (v1 * v2 - d.t * d.t).sqrt();
+            assert!((d.s - s_naive).abs() < 1e-13, "{} vs {}", d.s, s_naive);
+        }
+    }
+
+    #[test]
+    fn odd_and_exact_at_ends() {
+        let q = 1.3;
+        let plus = dual(q, q, q, 0.0);
+        let minus = dual(q, q, -q, 0.0);
+        assert_eq!(plus.t, -minus.t);
+        assert_eq!(plus.s, 0.0);
+        assert_eq!(minus.s, 0.0);
+        let z = dual(0.0, 0.0, 0.0, 0.0);
+        assert_eq!((z.t, z.tdot, z.s), (0.0, FOUR_OVER_PI, 0.0));
+    }
+
+    #[test]
+    fn near_one_sine_part_matches_first_order() {
+        // s' ~ Tdot * s for a small angle between equal-variance inputs (dT/dc = Tdot)
+        let q: f64 = 0.8;
+        let th: f64 = 1e-9;
+        let d = dual(q, q, q * th.cos(), q * th.sin());
+        let lin = d.tdot * q * th; // first-order: q' sin(th') ~ Tdot q th
+        assert!((d.s - lin).abs() < 1e-6 * lin, "{} vs {}", d.s, lin);
+    }
+}

@@ -1,0 +1,101 @@
+//! ReLU dual (arc-cosine kernel of degree 1), phi(u) = max(0, u):
+//!
+//! ```text
+//! R = sqrt(q1 q2),  s = sqrt(q1 q2 - c^2),  theta = atan2(s, c) in [0, pi]
+//! Tdot = (pi - theta) / (2 pi)                       = P(u > 0, v > 0)
+//! T    = (s + (pi - theta) c) / (2 pi)               = R (sin t + (pi - t) cos t) / (2 pi)
+//! ```
+//!
+//! The new sine part is `s' = sqrt(q1' q2' - T^2) = R sqrt((pi - g)(pi + g)) / (2 pi)` with
+//! `g = (s + (pi - theta) c) / R`. `pi - g` is computed without cancellation:
+//! for c >= 0, `pi - g = pi (1 - cos theta) - (sin theta - theta cos theta)` with
+//! `1 - cos theta = s^2 / (R (R + c))`; for c < 0, `g <= 1` so `pi - g` is benign, and
+//! `pi - theta = atan2(s, -c)` is taken directly. This keeps correlations of exactly +-1
+//! exact (s = 0 stays 0) and near +-1 accurate to O(eps) absolute in s.
+//!
+//! A variance of exactly 0 (a zero input with no bias) means u = 0 almost surely:
+//! T = phi(0) E[phi(v)] = 0 and Tdot = phi'(0) E[phi'(v)] = 0 (JAX's phi'(0) = 0).
+
+use super::Dual;
+use std::f64::consts::{FRAC_1_PI, PI};
+
+const INV_2PI: f64 = 0.5 * FRAC_1_PI;
+
+/// ReLU dual on the pair covariance `(q1, q2, c)` with sine part `s`.
+///
+/// ```
+/// // Orthogonal unit inputs: T = 1/(2 pi), Tdot = 1/4.
+/// let d = ntk::activation::relu::dual(1.0, 1.0, 0.0, 1.0);
+/// assert!((d.t - 1.0 / (2.0 * std::f64::consts::PI)).abs() < 1e-16);
+/// assert_eq!(d.tdot, 0.25);
+/// ```
+#[inline]
+pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
+    if !(q1 > 0.0 && q2 > 0.0) {
+        return Dual { t: 0.0, tdot: 0.0, s: 0.0 };
+    }
+    let r = q1.sqrt() * q2.sqrt();
+    let (tdot, pi_minus_g) = if c >= 0.0 {
+        let theta = s.atan2(c);
+        let sr = s / r;
+        // pi (1 - cos theta) - (sin theta - theta cos theta)
+        let pmg = PI * sr * (s / (r + c)) - (sr - theta * (c / r));
+        (0.5 - theta * INV_2PI, pmg)
+    } else {
+        let eps = s.atan2(-c); // pi - theta
+        let g = (s + eps * c) / r;
+        (eps * INV_2PI, PI - g)
+    };
+    let t = s * INV_2PI + tdot * c;
+    let pmg = pi_minus_g.clamp(0.0, PI);
+    let s_new = r * INV_2PI * (pmg * (2.0 * PI - pmg)).sqrt();
+    Dual { t, tdot, s: s_new }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Straight textbook formulas, for comparison away from rho = +-1.
+    fn textbook(q1: f64, q2: f64, c: f64) -> (f64, f64) {
+        let r = (q1 * q2).sqrt();
+        let th = (c / r).clamp(-1.0, 1.0).acos();
+        ((r * th.sin() + (PI - th) * c) / (2.0 * PI), (PI - th) / (2.0 * PI))
+    }
+
+    #[test]
+    fn matches_textbook_and_s_is_consistent() {
+        for &(q1, q2, rho) in &[(1.0, 1.0, 0.3), (2.0, 0.5, -0.7), (0.1, 3.0, 0.95), (1.0, 4.0, -0.2)] {
+            let r: f64 = (q1 * q2).sqrt();
+            let c = rho * r;
+            let s = (q1 * q2 - c * c).sqrt();
+            let d = dual(q1, q2, c, s);
+            let (t, td) = textbook(q1, q2, c);
+            assert!((d.t - t).abs() < 1e-15 * r, "{q1} {q2} {rho}");
+            assert!((d.tdot - td).abs() < 1e-15);
+            let s_naive = (q1 * q2 / 4.0 - d.t * d.t).sqrt();
+            assert!((d.s - s_naive).abs() < 1e-14 * r, "{} vs {}", d.s, s_naive);
+        }
+    }
+
+    #[test]
+    fn exact_at_plus_minus_one() {
+        let d = dual(2.0, 2.0, 2.0, 0.0);
+        assert_eq!((d.t, d.tdot, d.s), (1.0, 0.5, 0.0));
+        let d = dual(2.0, 2.0, -2.0, 0.0);
+        assert_eq!((d.t, d.tdot), (0.0, 0.0));
+        assert!((d.s - 1.0).abs() < 1e-15); // T = 0, q' = 1: s' = 1
+        // zero variance
+        assert_eq!(dual(0.0, 1.0, 0.0, 0.0), Dual { t: 0.0, tdot: 0.0, s: 0.0 });
+    }
+
+    #[test]
+    fn near_one_sine_part_is_accurate() {
+        // theta = 1e-9: compare s' with the series for pi - g = pi theta^2/2 - theta^3/3 + O(theta^4)
+        let th: f64 = 1e-9;
+        let d = dual(1.0, 1.0, th.cos(), th.sin());
+        let pmg = PI * th * th / 2.0 - th.powi(3) / 3.0;
+        let s_ref = (pmg * (2.0 * PI - pmg)).sqrt() / (2.0 * PI);
+        assert!((d.s - s_ref).abs() < 1e-15 * s_ref.max(1e-300) + 1e-30, "{} {}", d.s, s_ref);
+    }
+}
