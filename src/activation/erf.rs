@@ -85,7 +85,7 @@ mod tests {
 
     #[test]
     fn matches_textbook_arcsin() {
-        for &(q1, q2, rho) in &[(1.0, 1.0, 0.3), (2.0, 0.5, -0.7), (0.1, 3.0, 0.95), (1.0, 4.0, -0.99)] {
+        for &(q1, q2, rho) in &[(1.0f64, 1.0f64, 0.3f64), (2.0, 0.5, -0.7), (0.1, 3.0, 0.95), (1.0, 4.0, -0.99)] {
             let r: f64 = (q1 * q2).sqrt();
             let c = rho * r;
             let s = (q1 * q2 - c * c).sqrt();
@@ -116,11 +116,14 @@ mod tests {
 
     #[test]
     fn near_one_sine_part_matches_first_order() {
-        // s' ~ Tdot * s for a small angle between equal-variance inputs (dT/dc = Tdot)
+        // Equal variances, small angle: q'^2 - c'^2 = (q' - c')(q' + c') ~ 2 q' Tdot (q - c) and
+        // q - c ~ s^2 / (2q), so s' ~ s sqrt(Tdot q' / q) (dT/dc = Tdot), up to O(theta).
         let q: f64 = 0.8;
-        let th: f64 = 1e-9;
-        let d = dual(q, q, q * th.cos(), q * th.sin());
-        let lin = d.tdot * q * th; // first-order: q' sin(th') ~ Tdot q th
-        assert!((d.s - lin).abs() < 1e-6 * lin, "{} vs {}", d.s, lin);
+        for &th in &[1e-9f64, 1e-7] {
+            let d = dual(q, q, q * th.cos(), q * th.sin());
+            let qn = FRAC_2_PI * (2.0 * q / (1.0 + 2.0 * q)).asin();
+            let lin = q * th * (d.tdot * qn / q).sqrt();
+            assert!((d.s - lin).abs() < 1e-6 * lin, "{} vs {}", d.s, lin);
+        }
     }
 }

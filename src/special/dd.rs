@@ -101,9 +101,16 @@ mod tests {
         let (xx, yy, xy) = (dot2(&x, &x), dot2(&y, &y), dot2(&x, &y));
         let det = xx.mul(yy).add(xy.mul(xy).neg()).to_f64();
         // exact: (x0 y1 - x1 y0)^2 + (x0 y2 - x2 y0)^2 + (x1 y2 - x2 y1)^2
-        let m = |a: f64, b: f64, c: f64, d: f64| a * d - b * c;
+        // 2x2 minors by Kahan's FMA algorithm (accurate to a few ulps)
+        let m = |a: f64, b: f64, c: f64, d: f64| {
+            let w = b * c;
+            let e = (-b).mul_add(c, w);
+            a.mul_add(d, -w) + e
+        };
         let exact = m(x[0], x[1], y[0], y[1]).powi(2) + m(x[0], x[2], y[0], y[2]).powi(2) + m(x[1], x[2], y[1], y[2]).powi(2);
-        assert!((det - exact).abs() < 1e-6 * exact, "{det} vs {exact}");
+        // double-double: absolute error ~ 2^-104 |x|^2 |y|^2 (the determinant cancels 24 digits here)
+        let scale = xx.to_f64() * yy.to_f64();
+        assert!((det - exact).abs() < 1e-30 * scale, "{det} vs {exact}");
         let naive = (x.iter().map(|v| v * v).sum::<f64>()) * (y.iter().map(|v| v * v).sum::<f64>())
             - x.iter().zip(&y).map(|(a, b)| a * b).sum::<f64>().powi(2);
         assert!((naive - exact).abs() > 1e3 * (det - exact).abs());
