@@ -1,0 +1,9 @@
+//! One file per subcommand: clap arguments and a `run` that calls the library.
+
+pub mod converge;
+pub mod demo;
+pub mod empirical;
+pub mod kernel;
+pub mod plot;
+pub mod predict;
+pub mod train;
