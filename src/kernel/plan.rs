@@ -20,8 +20,8 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use std::ops::Range;
 
-/// Refine an entry with double-double arithmetic when `c^2 > REFINE * q1 q2`.
-const REFINE: f64 = 0.999;
+/// Refine an entry with double-double arithmetic when `|rho| > REFINE`.
+const REFINE: f64 = 0.9995;
 
 /// A prepared kernel computation for inputs `x1` (n1 x d) and `x2` (n2 x d, or `x1`).
 ///
@@ -46,9 +46,6 @@ pub struct KernelPlan<'a> {
     /// Per-point variances, `vars_len()` per point, points contiguous.
     vars1: Vec<f64>,
     vars2: Option<Vec<f64>>,
-    /// Double-double squared norms |x|^2 (not divided by d).
-    norms1: Vec<Dd>,
-    norms2: Option<Vec<Dd>>,
 }
 
 fn check_input(name: &str, x: MatRef<'_, f64>) -> Result<()> {
@@ -123,17 +120,12 @@ impl<'a> KernelPlan<'a> {
             }
             Ok(v)
         };
-        let norms1 = row_norms(x1);
-        let vars1 = vars(&norms1)?;
-        let (norms2, vars2) = match x2 {
-            Some(x2) => {
-                let n2 = row_norms(x2);
-                let v2 = vars(&n2)?;
-                (Some(n2), Some(v2))
-            }
-            None => (None, None),
+        let vars1 = vars(&row_norms(x1))?;
+        let vars2 = match x2 {
+            Some(x2) => Some(vars(&row_norms(x2))?),
+            None => None,
         };
-        Ok(KernelPlan { rec, x1, x2, d, vars1, vars2, norms1, norms2 })
+        Ok(KernelPlan { rec, x1, x2, d, vars1, vars2 })
     }
 
     /// `(n1, n2)`, the shape of the kernels.
@@ -169,10 +161,6 @@ impl<'a> KernelPlan<'a> {
 
     fn vars2(&self) -> &[f64] {
         self.vars2.as_deref().unwrap_or(&self.vars1)
-    }
-
-    fn norms2(&self) -> &[Dd] {
-        self.norms2.as_deref().unwrap_or(&self.norms1)
     }
 
     /// Compute the block `rows x cols` of the NNGP (and of the NTK if `ntk` is given) into
@@ -258,12 +246,19 @@ impl<'a> KernelPlan<'a> {
                 let (c, s) = if symmetric && i == j {
                     (q1, 0.0)
                 } else {
+                    // correlation and sine part in a scale-free form (no q1 q2 products,
+                    // which under/overflow for tiny/huge inputs)
+                    let r = q1.sqrt() * q2.sqrt();
                     let c = gram[(ii, jj)] * inv_d;
-                    let det = q1 * q2 - c * c;
-                    if c * c > REFINE * q1 * q2 {
-                        self.refine(i, j)
+                    if r == 0.0 {
+                        (0.0, 0.0)
                     } else {
-                        (c, det.max(0.0).sqrt())
+                        let rho = (c / r).clamp(-1.0, 1.0);
+                        if rho.abs() > REFINE {
+                            self.refine(i, j)
+                        } else {
+                            (c, r * ((1.0 - rho) * (1.0 + rho)).sqrt())
+                        }
                     }
                 };
                 let (k, t) = self.rec.entry(v1, v2, c, s);
@@ -281,11 +276,28 @@ impl<'a> KernelPlan<'a> {
         let (x1, x2) = (self.x1, self.x2());
         let d = self.d;
         let s12 = dot2_iter((0..d).map(|k| (x1[(i, k)], x2[(j, k)])));
-        let (s11, s22) = (self.norms1[i], self.norms2()[j]);
-        let det = s11.mul(s22).add(s12.mul(s12).neg()).to_f64();
+        // |x|^2 |x'|^2 - (x.x')^2 with both rows scaled by powers of two (exact) so that the
+        // products neither underflow nor overflow; unscaled afterwards
+        let (e1, e2) = (pow2_scale(x1, i), pow2_scale(x2, j));
+        let a = |k: usize| x1[(i, k)] * e1;
+        let b = |k: usize| x2[(j, k)] * e2;
+        let s11 = dot2_iter((0..d).map(|k| (a(k), a(k))));
+        let s22 = dot2_iter((0..d).map(|k| (b(k), b(k))));
+        let t12 = dot2_iter((0..d).map(|k| (a(k), b(k))));
+        let det = s11.mul(s22).add(t12.mul(t12).neg()).to_f64().max(0.0).sqrt() / (e1 * e2);
         // the same operation as the per-point variances (|x|^2 / d), so that duplicates
         // get c == q bitwise
         let df = d as f64;
-        (s12.to_f64() / df, det.max(0.0).sqrt() / df)
+        (s12.to_f64() / df, det / df)
     }
+}
+
+/// The power of two closest to 1 / max_k |x[i, k]| (1 for a zero row).
+fn pow2_scale(x: MatRef<'_, f64>, i: usize) -> f64 {
+    let m = (0..x.ncols()).fold(0.0f64, |m, k| m.max(x[(i, k)].abs()));
+    if m == 0.0 || !m.is_finite() {
+        return 1.0;
+    }
+    let e = m.log2().round().clamp(-1000.0, 1000.0);
+    2f64.powi(-(e as i32))
 }
