@@ -17,6 +17,7 @@
 //! T = phi(0) E[phi(v)] = 0 and Tdot = phi'(0) E[phi'(v)] = 0 (JAX's phi'(0) = 0).
 
 use super::Dual;
+use crate::special::fastmath::atan2_nonneg;
 use std::f64::consts::{FRAC_1_PI, PI};
 
 const INV_2PI: f64 = 0.5 * FRAC_1_PI;
@@ -36,7 +37,7 @@ pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
     }
     let r = q1.sqrt() * q2.sqrt();
     let (tdot, pi_minus_g) = if c >= 0.0 {
-        let theta = s.atan2(c);
+        let theta = atan2_nonneg(s, c);
         let sr = s / r;
         // pi (1 - cos theta) - (sin theta - theta cos theta), the latter by its series for
         // small theta (where sin theta and theta cos theta agree to many digits)
@@ -49,7 +50,7 @@ pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
         let pmg = PI * sr * (s / (r + c)) - h;
         (0.5 - theta * INV_2PI, pmg)
     } else {
-        let eps = s.atan2(-c); // pi - theta
+        let eps = atan2_nonneg(s, -c); // pi - theta
         let g = (s + eps * c) / r;
         (eps * INV_2PI, PI - g)
     };
