@@ -10,6 +10,7 @@
 //! (layer L + 1). Work is organised as tiles: one GEMM for the Gram block `X1 X2^T`, then the
 //! elementwise recursion per entry ([`pair`]), in parallel over tiles ([`KernelPlan`]).
 
+mod columns;
 mod pair;
 mod plan;
 mod schedule;

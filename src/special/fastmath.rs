@@ -36,15 +36,18 @@ const MOREBITS: f64 = 6.123_233_995_736_766e-17; // pi/2 - fl(pi/2)
 /// let x = 0.7;
 /// assert!((ntk::special::fastmath::atan_nonneg(x) - x.atan()).abs() <= 2.0 * f64::EPSILON * x.atan());
 /// ```
-#[inline]
+///
+/// Written without branches (all three reductions are computed and one is selected), so that
+/// loops calling it vectorize.
+#[inline(always)]
 pub fn atan_nonneg(x: f64) -> f64 {
-    let (y, xr, extra) = if x > T3P8 {
-        (FRAC_PI_2, -1.0 / x, MOREBITS)
-    } else if x <= 0.66 {
-        (0.0, x, 0.0)
-    } else {
-        (FRAC_PI_4, (x - 1.0) / (x + 1.0), 0.5 * MOREBITS)
-    };
+    let big = x > T3P8;
+    let small = x <= 0.66;
+    let x_big = -1.0 / x;
+    let x_mid = (x - 1.0) / (x + 1.0);
+    let xr = if big { x_big } else if small { x } else { x_mid };
+    let y = if big { FRAC_PI_2 } else if small { 0.0 } else { FRAC_PI_4 };
+    let extra = if big { MOREBITS } else if small { 0.0 } else { 0.5 * MOREBITS };
     let z = xr * xr;
     let p = (((P[0] * z + P[1]) * z + P[2]) * z + P[3]) * z + P[4];
     let q = ((((z + Q[0]) * z + Q[1]) * z + Q[2]) * z + Q[3]) * z + Q[4];
