@@ -77,8 +77,19 @@ impl Dd {
 /// assert_eq!(dot2(&a, &b).to_f64(), 1.0); // a naive sum gives 0
 /// ```
 pub fn dot2(a: &[f64], b: &[f64]) -> Dd {
+    dot2_iter(a.iter().copied().zip(b.iter().copied()))
+}
+
+/// [`dot2`] over any sequence of pairs (e.g. strided matrix rows).
+///
+/// ```
+/// use ntk::special::dd::dot2_iter;
+/// let d = dot2_iter([(1e16, 1.0), (1.0, 1.0), (-1e16, 1.0)].into_iter());
+/// assert_eq!(d.to_f64(), 1.0);
+/// ```
+pub fn dot2_iter(pairs: impl Iterator<Item = (f64, f64)>) -> Dd {
     let (mut s, mut c) = (0.0f64, 0.0f64);
-    for (&x, &y) in a.iter().zip(b) {
+    for (x, y) in pairs {
         let (p, pe) = two_prod(x, y);
         let (t, te) = two_sum(s, p);
         s = t;

@@ -49,7 +49,7 @@ pub struct NetworkArgs {
     #[arg(long, value_name = "L")]
     pub depth: Option<usize>,
     /// Weight standard deviation W_std (>= 0). sqrt(2) = 1.4142 preserves ReLU variances.
-    #[arg(long = "w-std", value_name = "W")]
+    #[arg(long = "w-std", value_name = "W", allow_negative_numbers = true)]
     pub w_std: Option<f64>,
     /// Bias standard deviation b_std (>= 0), or `none` for no bias parameters
     /// (neural-tangents' b_std=None). Default 0.
@@ -119,7 +119,8 @@ impl NetworkArgs {
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
     start: Instant,
-    total: u64,
+    /// Total number of steps (may be set after creation).
+    pub total: u64,
     label: String,
     quiet: bool,
 }
@@ -148,6 +149,7 @@ impl Progress {
             self.bar = Some(bar);
         }
         if let Some(b) = &self.bar {
+            b.set_length(self.total);
             b.set_position(pos);
         }
     }
@@ -158,4 +160,64 @@ impl Progress {
             b.finish_and_clear();
         }
     }
+}
+
+/// Input data flags: a file or a built-in dataset, and an optional second set.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Input points X1 (n1 x d): .npy (f64/f32/integer, C or Fortran order) or .csv
+    /// (numeric, optional header row).
+    #[arg(long, value_name = "FILE", required_unless_present = "dataset", conflicts_with = "dataset")]
+    pub x: Option<PathBuf>,
+    /// Built-in dataset instead of --x: `digits` (1797 x 64 UCI digits, pixels scaled to
+    /// [0, 1]) or `circle:N` (N points on the unit circle).
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<String>,
+    /// Second input set X2 (n2 x d) for a cross kernel K(X1, X2); default X2 = X1.
+    #[arg(long, value_name = "FILE")]
+    pub x2: Option<PathBuf>,
+}
+
+/// Loaded inputs with provenance, for sidecars.
+pub struct Inputs {
+    /// X1.
+    pub x1: faer::Mat<f64>,
+    /// Where X1 came from (path or dataset name).
+    pub x1_source: String,
+    /// X2, if given.
+    pub x2: Option<faer::Mat<f64>>,
+    /// Where X2 came from.
+    pub x2_source: Option<String>,
+    /// Labels of a built-in dataset.
+    #[allow(dead_code)]
+    pub labels: Option<Vec<u8>>,
+}
+
+impl InputArgs {
+    /// Read the inputs (errors name the file and the problem).
+    pub fn load(&self) -> anyhow::Result<Inputs> {
+        let (x1, x1_source, labels) = match (&self.x, &self.dataset) {
+            (Some(p), _) => (
+                ntk::io::read_matrix(p).with_context(|| format!("reading --x {}", p.display()))?,
+                p.display().to_string(),
+                None,
+            ),
+            (None, Some(name)) => {
+                let ds = ntk::data::Dataset::parse(name).context("--dataset")?;
+                let l = ds.load()?;
+                (l.x, ds.name(), l.labels)
+            }
+            (None, None) => return Err(usage("no input: pass --x FILE or --dataset NAME (digits, circle:N)")),
+        };
+        let x2 = match &self.x2 {
+            Some(p) => Some(ntk::io::read_matrix(p).with_context(|| format!("reading --x2 {}", p.display()))?),
+            None => None,
+        };
+        Ok(Inputs { x1, x1_source, x2, x2_source: self.x2.as_ref().map(|p| p.display().to_string()), labels })
+    }
+}
+
+/// The command line as typed, for sidecars.
+pub fn command_line() -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
 }

@@ -1,0 +1,219 @@
+//! A reader and writer for numeric delimited text (`.csv`, `.tsv`, `.txt`).
+//!
+//! Reading rules:
+//! - The delimiter is chosen from the first non-blank, non-comment line: a comma if it has
+//!   one, else a tab if it has one, else runs of whitespace (numpy's `savetxt` default). All
+//!   later lines use the same delimiter.
+//! - Blank lines, and lines starting with `#` (numpy's `savetxt(header=...)` comments), are
+//!   skipped. A UTF-8 byte-order mark and Windows line endings are accepted.
+//! - The first remaining row is a header iff any of its fields fails to parse as a number
+//!   (so a header made only of numbers is read as data).
+//! - Fields are trimmed, and one pair of surrounding double quotes is removed.
+//! - Every row must have as many fields as the first data row; a ragged row or a non-numeric
+//!   field is an error naming the line (and column).
+//! - `nan` and `inf` parse; rejecting them is the job of [`crate::io::check_finite`].
+
+use crate::{Error, Result};
+use faer::{Mat, MatRef};
+use std::path::Path;
+
+/// How fields are separated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Delim {
+    Comma,
+    Tab,
+    Whitespace,
+}
+
+impl Delim {
+    fn detect(line: &str) -> Self {
+        if line.contains(',') {
+            Delim::Comma
+        } else if line.contains('\t') {
+            Delim::Tab
+        } else {
+            Delim::Whitespace
+        }
+    }
+
+    fn split<'a>(self, line: &'a str) -> Vec<&'a str> {
+        match self {
+            Delim::Comma => line.split(',').map(clean).collect(),
+            Delim::Tab => line.split('\t').map(clean).collect(),
+            Delim::Whitespace => line.split_whitespace().map(clean).collect(),
+        }
+    }
+}
+
+/// Trim a field and strip one pair of surrounding double quotes.
+fn clean(field: &str) -> &str {
+    let f = field.trim();
+    f.strip_prefix('"').and_then(|g| g.strip_suffix('"')).map_or(f, str::trim)
+}
+
+/// Parse one field as a number (`nan`, `inf` included).
+fn number(field: &str) -> Option<f64> {
+    field.parse::<f64>().ok()
+}
+
+/// A [`Error::Parse`] for `name`.
+fn perr(name: &Path, msg: impl Into<String>) -> Error {
+    Error::Parse { path: name.to_path_buf(), msg: msg.into() }
+}
+
+/// Parse numeric delimited text into a matrix, one row per data line. `name` is used in error
+/// messages only. An input with no data rows gives a `0 x d` matrix (`d = 0` without a header).
+///
+/// # Errors
+/// [`Error::Parse`] for a ragged row (`line 4: expected 3 fields (as in line 2), found 2; ...`)
+/// or a non-numeric field after the header (`line 5, column 2: cannot parse "abc" as a number; ...`).
+///
+/// ```
+/// let m = ntk::io::csv::parse_csv("a,b\n1,2\n\n3,4.5\n", "x.csv")?;
+/// assert_eq!((m.nrows(), m.ncols()), (2, 2));
+/// assert_eq!(m[(1, 1)], 4.5);
+/// let err = ntk::io::csv::parse_csv("1,2\n3\n", "x.csv").unwrap_err();
+/// assert!(err.to_string().contains("line 2"));
+/// # Ok::<(), ntk::Error>(())
+/// ```
+pub fn parse_csv(text: &str, name: impl AsRef<Path>) -> Result<Mat<f64>> {
+    let name = name.as_ref();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut delim = None;
+    let mut ncols = 0usize;
+    let mut first_line = 0usize;
+    let mut seen_first_row = false;
+    let mut values: Vec<f64> = Vec::new();
+    for (idx, raw) in text.lines().enumerate() {
+        let lineno = idx + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let d = *delim.get_or_insert_with(|| Delim::detect(line));
+        let fields = d.split(line);
+        if !seen_first_row {
+            seen_first_row = true;
+            ncols = fields.len();
+            first_line = lineno;
+            if fields.iter().any(|f| number(f).is_none()) {
+                continue; // header row
+            }
+        } else if fields.len() != ncols {
+            return Err(perr(
+                name,
+                format!(
+                    "line {lineno}: expected {ncols} fields (as in line {first_line}), found {}; \
+                     every row needs the same number of columns",
+                    fields.len()
+                ),
+            ));
+        }
+        for (c, f) in fields.iter().enumerate() {
+            match number(f) {
+                Some(v) => values.push(v),
+                None => {
+                    let what = if f.is_empty() { "empty field".to_string() } else { format!("cannot parse {f:?} as a number") };
+                    return Err(perr(
+                        name,
+                        format!(
+                            "line {lineno}, column {}: {what}; only the first row may be a header, \
+                             and all other fields must be numbers",
+                            c + 1
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let nrows = if ncols == 0 { 0 } else { values.len() / ncols };
+    Ok(Mat::from_fn(nrows, ncols, |i, j| values[i * ncols + j]))
+}
+
+/// Read a numeric `.csv`/`.tsv`/`.txt` file into a matrix (rules in the [module docs](self)).
+///
+/// # Errors
+/// [`Error::Io`] (`usage: true`) if the file cannot be read or is not UTF-8 text; otherwise
+/// as [`parse_csv`].
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("ntk-doc-csv-{}.csv", std::process::id()));
+/// std::fs::write(&path, "x0,x1\n0.5,1\n2,3\n").unwrap();
+/// let m = ntk::io::read_csv(&path)?;
+/// assert_eq!((m.nrows(), m.ncols(), m[(0, 0)]), (2, 2, 0.5));
+/// std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), ntk::Error>(())
+/// ```
+pub fn read_csv(path: impl AsRef<Path>) -> Result<Mat<f64>> {
+    let path = path.as_ref();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut super::open_input(path)?, &mut bytes)
+        .map_err(|source| Error::Io { path: path.to_path_buf(), source, usage: true })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        perr(
+            path,
+            format!(
+                "not UTF-8 text (invalid byte at offset {}); a .csv/.tsv/.txt input must be numeric \
+                 text, save binary arrays as .npy",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
+    parse_csv(&text, path)
+}
+
+/// Write a matrix as comma-separated text, atomically, one row per line, with an optional
+/// header row. Values use Rust's shortest round-trip formatting (`1.0`, `0.1`, `1e300`), so
+/// [`read_csv`] gives back exactly the same numbers.
+///
+/// # Errors
+/// [`Error::Shape`] if the header does not have one name per column; [`Error::InvalidParameter`]
+/// if a name is empty, contains a comma, quote or line break, or parses as a number (it would
+/// then be read back as data); [`Error::Io`] if the file cannot be written.
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("ntk-doc-wcsv-{}.csv", std::process::id()));
+/// let m = faer::Mat::from_fn(2, 2, |i, j| i as f64 + 0.1 * j as f64);
+/// ntk::io::write_csv(&path, m.as_ref(), Some(&["a", "b"]))?;
+/// assert_eq!(std::fs::read_to_string(&path).unwrap(), "a,b\n0.0,0.1\n1.0,1.1\n");
+/// assert_eq!(ntk::io::read_csv(&path)?, m);
+/// std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), ntk::Error>(())
+/// ```
+pub fn write_csv(path: impl AsRef<Path>, m: MatRef<'_, f64>, header: Option<&[&str]>) -> Result<()> {
+    if let Some(h) = header {
+        if h.len() != m.ncols() {
+            return Err(Error::Shape(format!(
+                "the CSV header has {} names but the matrix has {} columns; give one name per column",
+                h.len(),
+                m.ncols()
+            )));
+        }
+        for n in h {
+            if n.trim().is_empty() || n.contains([',', '"', '\n', '\r']) || number(n.trim()).is_some() {
+                return Err(Error::param(
+                    "header",
+                    format!("column name {n:?} is empty, numeric, or contains a comma, quote or line break; use plain names such as x0, x1"),
+                ));
+            }
+        }
+    }
+    super::write_atomic(path.as_ref(), |w| {
+        if let Some(h) = header {
+            writeln!(w, "{}", h.join(","))?;
+        }
+        let mut line = String::new();
+        for i in 0..m.nrows() {
+            line.clear();
+            for j in 0..m.ncols() {
+                if j > 0 {
+                    line.push(',');
+                }
+                line.push_str(&format!("{:?}", m[(i, j)]));
+            }
+            line.push('\n');
+            w.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    })
+}

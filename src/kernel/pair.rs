@@ -1,0 +1,127 @@
+//! The layer recursion for one kernel entry (x, x'), carried as the pair state
+//! `(c, s, theta)` with `c = Sigma(x, x')`, `s = sqrt(Sigma(x,x) Sigma(x',x') - c^2)` and
+//! `theta = Theta(x, x')`; the diagonal variances come precomputed per point and layer.
+//!
+//! ```text
+//! Dense (ntk):      c' = w^2 c + b^2,        theta' = c' + w^2 theta
+//! Dense (standard): c' = w^2 c + b^2,        theta' = n_in c + w^2 theta + [bias]
+//!                   s'^2 = w^4 s^2 + w^2 b^2 (q1 + q2 - 2c)
+//!                   with q1 + q2 - 2c = (sqrt q1 - sqrt q2)^2 + 2 s^2 / (sqrt(q1 q2) + c), c > 0
+//! Activation:       c' = T(q1, q2, c),       theta' = Tdot(q1, q2, c) theta,  s' from the dual
+//! ```
+//!
+//! Carrying `s` instead of recomputing `sqrt(q1 q2 - c^2)` at every layer is what keeps
+//! correlations of exactly +-1 exact and near +-1 accurate (see [`crate::activation`]).
+
+use crate::activation::Activation;
+use crate::network::{Network, Parameterization};
+
+/// Per-network constants of the recursion, precomputed once.
+#[derive(Clone, Debug)]
+pub(crate) struct Recursion {
+    pub act: Activation,
+    pub depth: usize,
+    pub w2: f64,
+    pub b2: f64,
+    pub standard: bool,
+    /// n_in of the first Dense (the data dimension d) and of the later ones (the width).
+    pub n_in_first: f64,
+    pub n_in_hidden: f64,
+    /// 1 if the standard-parameterization NTK gets the trainable-bias term.
+    pub bias_term: f64,
+}
+
+impl Recursion {
+    pub fn new(net: &Network, d: usize) -> Self {
+        let b = net.b();
+        Recursion {
+            act: net.activation,
+            depth: net.depth,
+            w2: net.w_std * net.w_std,
+            b2: b * b,
+            standard: net.parameterization == Parameterization::Standard,
+            n_in_first: d as f64,
+            n_in_hidden: net.width.unwrap_or(0) as f64,
+            bias_term: if net.bias { 1.0 } else { 0.0 },
+        }
+    }
+
+    /// Number of per-point variances stored: `[q_in, pre_1, post_1, ..., pre_L, post_L]`.
+    pub fn vars_len(&self) -> usize {
+        1 + 2 * self.depth
+    }
+
+    /// The diagonal variances of one point, from its input variance `q_in = |x|^2 / d`,
+    /// computed with the same operations as the pair recursion at (q, q, q, 0).
+    pub fn point_vars(&self, q_in: f64, out: &mut [f64]) {
+        out[0] = q_in;
+        let mut q = q_in;
+        for l in 0..self.depth {
+            let pre = self.w2 * q + self.b2;
+            let post = self.act.dual(pre, pre, pre, 0.0).t;
+            out[1 + 2 * l] = pre;
+            out[2 + 2 * l] = post;
+            q = post;
+        }
+    }
+
+    /// The Sine part after a Dense layer.
+    #[inline]
+    fn dense_s(&self, q1: f64, q2: f64, c: f64, s: f64) -> f64 {
+        let ws = self.w2 * s;
+        if self.b2 == 0.0 {
+            return ws;
+        }
+        let dist = if c > 0.0 {
+            let (r1, r2) = (q1.sqrt(), q2.sqrt());
+            let dr = r1 - r2;
+            dr * dr + 2.0 * s * (s / (r1 * r2 + c))
+        } else {
+            q1 + q2 - 2.0 * c
+        };
+        let sq = ws * ws + self.w2 * self.b2 * dist.max(0.0);
+        if sq.is_finite() && sq > 1e-280 {
+            sq.sqrt()
+        } else {
+            // extreme scales: avoid over/underflow of the squares
+            ws.hypot((self.w2 * self.b2 * dist.max(0.0)).sqrt())
+        }
+    }
+
+    /// Push one entry through the whole network. `v1`, `v2`: the two points' variances
+    /// (`point_vars` layout); `c`, `s`: input-layer covariance and sine part.
+    /// Returns `(nngp, ntk)` of the scalar output.
+    #[inline]
+    pub fn entry(&self, v1: &[f64], v2: &[f64], mut c: f64, mut s: f64) -> (f64, f64) {
+        let mut theta = 0.0;
+        let (mut q1, mut q2) = (v1[0], v2[0]);
+        let mut n_in = self.n_in_first;
+        for l in 0..self.depth {
+            // Dense
+            let c_new = self.w2 * c + self.b2;
+            s = self.dense_s(q1, q2, c, s);
+            theta = if self.standard {
+                n_in * c + self.w2 * theta + self.bias_term
+            } else {
+                c_new + self.w2 * theta
+            };
+            c = c_new;
+            n_in = self.n_in_hidden;
+            // activation
+            let d = self.act.dual(v1[1 + 2 * l], v2[1 + 2 * l], c, s);
+            theta *= d.tdot;
+            c = d.t;
+            s = d.s;
+            q1 = v1[2 + 2 * l];
+            q2 = v2[2 + 2 * l];
+        }
+        // readout Dense
+        let c_out = self.w2 * c + self.b2;
+        let theta_out = if self.standard {
+            n_in * c + self.w2 * theta + self.bias_term
+        } else {
+            c_out + self.w2 * theta
+        };
+        (c_out, theta_out)
+    }
+}

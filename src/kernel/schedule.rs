@@ -1,0 +1,157 @@
+//! Parallel tiled evaluation of a whole kernel: the (n1 x n2) output is cut into fixed
+//! `tile x tile` blocks; blocks are independent and run on a local rayon pool of the
+//! requested size. For a symmetric kernel only blocks on or below the diagonal are computed
+//! and each is mirrored into its transposed position while still in cache.
+//!
+//! Every block is computed by the same sequential code whatever thread runs it, so results
+//! are bitwise identical for any thread count. Extra memory: one `tile x tile` scratch per
+//! worker thread.
+
+use super::plan::KernelPlan;
+use super::{KernelOptions, Kernels};
+use crate::{Error, Result};
+use faer::Mat;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A raw view of an output matrix that tiles write disjoint blocks of.
+#[derive(Clone, Copy)]
+struct Out {
+    ptr: *mut f64,
+    col_stride: isize,
+}
+// SAFETY: every tile writes a block disjoint from all other tiles' blocks (see `run`), and
+// the owning `Mat` outlives the parallel region.
+unsafe impl Send for Out {}
+unsafe impl Sync for Out {}
+
+impl Out {
+    fn of(m: &mut Mat<f64>) -> Self {
+        Out { ptr: m.as_mut().as_ptr_mut(), col_stride: m.col_stride() }
+    }
+    /// # Safety
+    /// (i, j) in bounds and not written concurrently by another tile.
+    #[inline]
+    unsafe fn write(&self, i: usize, j: usize, v: f64) {
+        unsafe { *self.ptr.offset(i as isize + j as isize * self.col_stride) = v };
+    }
+}
+
+/// Bytes of the requested outputs.
+pub(crate) fn output_bytes(n1: usize, n2: usize, compute_ntk: bool) -> f64 {
+    (n1 as f64) * (n2 as f64) * 8.0 * if compute_ntk { 2.0 } else { 1.0 }
+}
+
+/// Memory available for new allocations, from /proc/meminfo (None if unknown).
+pub fn available_memory() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0)
+}
+
+pub(crate) fn run(
+    plan: &KernelPlan<'_>,
+    opts: &KernelOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Result<Kernels> {
+    let (n1, n2) = plan.shape();
+    let need = output_bytes(n1, n2, opts.compute_ntk);
+    if let Some(avail) = available_memory() {
+        if need > 0.9 * avail {
+            return Err(Error::Memory(format!(
+                "the {n1} x {n2} output{} need {:.2} GB but only {:.2} GB of memory is available; \
+                 use fewer points, skip the NTK, or compute tiles on their own with KernelPlan::tile",
+                if opts.compute_ntk { "s (NNGP and NTK)" } else { " (NNGP)" },
+                need / 1e9,
+                avail / 1e9
+            )));
+        }
+    }
+    if opts.tile == 0 {
+        return Err(Error::param("tile", "tile size must be at least 1"));
+    }
+    let t = opts.tile;
+    let mut nngp = Mat::<f64>::zeros(n1, n2);
+    let mut ntk = if opts.compute_ntk { Some(Mat::<f64>::zeros(n1, n2)) } else { None };
+    let out_k = Out::of(&mut nngp);
+    let out_t = ntk.as_mut().map(Out::of);
+    let (b1, b2) = (n1.div_ceil(t), n2.div_ceil(t));
+    let symmetric = plan.is_symmetric();
+    let blocks: Vec<(usize, usize)> = if symmetric {
+        (0..b1).flat_map(|bi| (0..=bi).map(move |bj| (bi, bj))).collect()
+    } else {
+        (0..b1).flat_map(|bi| (0..b2).map(move |bj| (bi, bj))).collect()
+    };
+    let total = blocks.len();
+    let done = AtomicUsize::new(0);
+    let work = || {
+        blocks.par_iter().for_each_init(
+            || (Mat::<f64>::zeros(t, t), Mat::<f64>::zeros(t, t), Mat::<f64>::zeros(t, t)),
+            |(gram, kb, tb), &(bi, bj)| {
+                let rows = bi * t..((bi + 1) * t).min(n1);
+                let cols = bj * t..((bj + 1) * t).min(n2);
+                let (nr, nc) = (rows.len(), cols.len());
+                let diag = symmetric && bi == bj;
+                plan.tile_into(
+                    rows.clone(),
+                    cols.clone(),
+                    gram.as_mut().submatrix_mut(0, 0, nr, nc),
+                    kb.as_mut().submatrix_mut(0, 0, nr, nc),
+                    out_t.map(|_| tb.as_mut().submatrix_mut(0, 0, nr, nc)),
+                    diag,
+                );
+                for jj in 0..nc {
+                    for ii in 0..nr {
+                        let (i, j) = (rows.start + ii, cols.start + jj);
+                        if diag && j > i {
+                            continue;
+                        }
+                        // SAFETY: block (bi, bj) and its mirror (bj, bi) belong to this tile only.
+                        unsafe {
+                            out_k.write(i, j, kb[(ii, jj)]);
+                            if symmetric && i != j {
+                                out_k.write(j, i, kb[(ii, jj)]);
+                            }
+                            if let Some(o) = out_t {
+                                o.write(i, j, tb[(ii, jj)]);
+                                if symmetric && i != j {
+                                    o.write(j, i, tb[(ii, jj)]);
+                                }
+                            }
+                        }
+                    }
+                }
+                let k = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if let Some(p) = progress {
+                    p(k, total);
+                }
+            },
+        )
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| Error::Numerical(format!("cannot start a thread pool: {e}")))?
+        .install(work);
+    check_finite(&nngp, "NNGP")?;
+    if let Some(t) = &ntk {
+        check_finite(t, "NTK")?;
+    }
+    Ok(Kernels { nngp, ntk })
+}
+
+fn check_finite(m: &Mat<f64>, what: &str) -> Result<()> {
+    for j in 0..m.ncols() {
+        for i in 0..m.nrows() {
+            if !m[(i, j)].is_finite() {
+                return Err(Error::Numerical(format!(
+                    "the {what} entry ({i}, {j}) is {}: the network's scale overflows f64 \
+                     (w_std^(2 depth) too large); use a smaller w_std or depth",
+                    m[(i, j)]
+                )));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,32 @@
+//! Helpers shared by the integration tests: loading tests/data/reference.json.
+#![allow(dead_code)]
+
+use faer::Mat;
+use serde_json::Value;
+
+/// The parsed reference file (copied from the shared refs; see tests/data/README.md).
+pub fn reference() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/reference.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("reference.json")).expect("json")
+}
+
+/// A JSON array of arrays as a matrix.
+pub fn mat(v: &Value) -> Mat<f64> {
+    let rows = v.as_array().expect("array");
+    let n = rows.len();
+    let m = rows[0].as_array().expect("row").len();
+    Mat::from_fn(n, m, |i, j| rows[i][j].as_f64().expect("number"))
+}
+
+/// Normwise relative error max|a - b| / max|b|.
+pub fn rel_err(a: faer::MatRef<'_, f64>, b: faer::MatRef<'_, f64>) -> f64 {
+    assert_eq!((a.nrows(), a.ncols()), (b.nrows(), b.ncols()));
+    let (mut num, mut den) = (0.0f64, 0.0f64);
+    for j in 0..a.ncols() {
+        for i in 0..a.nrows() {
+            num = num.max((a[(i, j)] - b[(i, j)]).abs());
+            den = den.max(b[(i, j)].abs());
+        }
+    }
+    num / den
+}
