@@ -1,1 +1,3 @@
-//! (placeholder: being implemented)
+//! Plotting (placeholder: shared helpers being implemented).
+
+pub mod dynamics;
