@@ -238,6 +238,7 @@ pub fn evaluate(ks: &KernelSet<'_>, req: &Request<'_>) -> Result<Evaluated> {
     }
     let par = req.options.par();
     let n_out = k_train.nrows() * req.y_train.ncols();
+    super::spectrum::check_symmetric(k_train, "training kernel K(X, X)")?;
     let lanczos = largest_eigenvalue(k_train, LANCZOS_TOL, par)?;
     let ridge = req.options.ridge.amount(k_train)?;
     let max_lr = req.options.loss.max_learning_rate(lanczos.value + ridge, n_out)?;

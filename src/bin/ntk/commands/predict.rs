@@ -74,7 +74,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub nngp_test: Option<PathBuf>,
     /// Learning rate eta (> 0).
-    #[arg(long, value_name = "ETA")]
+    #[arg(long, value_name = "ETA", allow_negative_numbers = true)]
     pub lr: f64,
     /// Gradient-flow times, comma-separated; `inf` is t = infinity.
     #[arg(long, value_name = "LIST", default_value = "0,1,10,100,1000,inf", allow_hyphen_values = true)]
@@ -93,7 +93,7 @@ pub struct Args {
     #[arg(long)]
     pub ensemble: bool,
     /// Ridge added to the diagonal of the training kernel (absolute; see --diag-reg-relative).
-    #[arg(long, value_name = "R", default_value_t = 0.0)]
+    #[arg(long, value_name = "R", default_value_t = 0.0, allow_negative_numbers = true)]
     pub diag_reg: f64,
     /// Scale --diag-reg by trace(K)/n (neural-tangents' default scaling).
     #[arg(long)]
@@ -157,7 +157,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ridge: if args.diag_reg_relative { Ridge::Relative(args.diag_reg) } else { Ridge::Absolute(args.diag_reg) },
         threads: args.threads,
     };
-    options.validate().map_err(|e| common::usage(format!("{e}; pass e.g. --lr 0.1 and --diag-reg 0")))?;
+    if !(args.lr.is_finite() && args.lr > 0.0) {
+        return Err(common::usage(format!("--lr (learning_rate) must be a finite number > 0, got {}; e.g. --lr 0.1", args.lr)));
+    }
+    if !(args.diag_reg.is_finite() && args.diag_reg >= 0.0) {
+        return Err(common::usage(format!("--diag-reg must be a finite number >= 0, got {}; e.g. --diag-reg 1e-6", args.diag_reg)));
+    }
+    options.validate()?;
     let times: Vec<f64> = Point::parse_times(&args.times)
         .context("--times (e.g. --times 0,1,10,inf)")?
         .iter()
