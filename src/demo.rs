@@ -62,9 +62,12 @@ pub struct DemoReport {
     pub seconds: f64,
 }
 
+/// (x_train, x_test, y_train, test labels)
+type Split = (Mat<f64>, Mat<f64>, Mat<f64>, Vec<u8>);
+
 /// Split the digits: the first `n_train` rows train, the rest (up to `n_test`) test.
 /// Targets: one-hot over the 10 classes minus 0.1 (zero mean).
-fn digits_split(n_train: usize, n_test: usize) -> Result<(Mat<f64>, Mat<f64>, Mat<f64>, Vec<u8>)> {
+fn digits_split(n_train: usize, n_test: usize) -> Result<Split> {
     let d = Dataset::Digits.load()?;
     let labels = d.labels.ok_or_else(|| Error::Data("digits without labels".into()))?;
     let n = d.x.nrows();

@@ -45,6 +45,7 @@ impl SlotMajor {
 /// Run the hidden layers and the readout for rows `i0..i0 + c.len()` against one point with
 /// variances `v2` (point-major) and their square roots `sq2`. On entry `c`, `s` hold the
 /// input-layer covariance and sine part; on exit `c` holds the NNGP and `th` the NTK.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn relu_column(rec: &Recursion, x1: &SlotMajor, i0: usize, v2: &[f64], sq2: &[f64], c: &mut [f64], s: &mut [f64], th: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     {

@@ -330,7 +330,7 @@ impl<'a> KernelPlan<'a> {
         let s11 = dot2_iter((0..d).map(|k| (a(k), a(k))));
         let s22 = dot2_iter((0..d).map(|k| (b(k), b(k))));
         let t12 = dot2_iter((0..d).map(|k| (a(k), b(k))));
-        let det = s11.mul(s22).add(t12.mul(t12).neg()).to_f64().max(0.0).sqrt() / (e1 * e2);
+        let det = (s11 * s22 + -(t12 * t12)).to_f64().max(0.0).sqrt() / (e1 * e2);
         // the same operation as the per-point variances (|x|^2 / d), so that duplicates
         // get c == q bitwise
         let df = d as f64;
