@@ -288,6 +288,14 @@ fn parallel_equals_sequential_bitwise_and_tiles_compose() {
             }
         }
         assert!(plan.tile(55..62, 0..3, Mat::zeros(7, 3).as_mut(), None).is_err());
+        // outputs given as transposed (row-major) views work too
+        let mut kt = Mat::zeros(20, 10);
+        plan.tile(30..40, 5..25, kt.as_mut().transpose_mut(), None).unwrap();
+        for i in 0..10 {
+            for j in 0..20 {
+                assert_eq!(kt[(j, i)], k[(i, j)]);
+            }
+        }
     }
 }
 

@@ -214,7 +214,21 @@ impl<'a> KernelPlan<'a> {
             }
         }
         let mut gram = Mat::zeros(rows.len(), cols.len());
-        self.tile_into(rows, cols, gram.as_mut(), nngp, ntk, false);
+        // the vectorized path needs column-major buffers; compute into our own and copy
+        // when the caller's views are laid out differently (e.g. transposed)
+        let col_major = |m: &MatMut<'_, f64>| m.row_stride() == 1;
+        if col_major(&nngp) && ntk.as_ref().is_none_or(col_major) {
+            self.tile_into(rows, cols, gram.as_mut(), nngp, ntk, false);
+        } else {
+            let mut k = Mat::zeros(want.0, want.1);
+            let mut t = ntk.as_ref().map(|_| Mat::zeros(want.0, want.1));
+            self.tile_into(rows, cols, gram.as_mut(), k.as_mut(), t.as_mut().map(|t| t.as_mut()), false);
+            let mut nngp = nngp;
+            nngp.copy_from(&k);
+            if let (Some(mut dst), Some(src)) = (ntk, t) {
+                dst.copy_from(&src);
+            }
+        }
         Ok(())
     }
 
