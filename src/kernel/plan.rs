@@ -19,6 +19,7 @@ use crate::Activation;
 use crate::special::dd::{dot2_iter, Dd};
 use crate::{Error, Network, Result};
 use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use std::ops::Range;
 
@@ -249,14 +250,30 @@ impl<'a> KernelPlan<'a> {
             return;
         }
         let x2 = self.x2();
-        matmul(
-            gram.as_mut(),
-            Accum::Replace,
-            self.x1.subrows(r0, nr),
-            x2.subrows(c0, nc).transpose(),
-            1.0,
-            Par::Seq,
-        );
+        // a diagonal tile of a symmetric kernel (r0 == c0) needs only its lower triangle
+        let lower_only = lower_only && r0 == c0 && nr == nc;
+        if lower_only {
+            triangular::matmul(
+                gram.as_mut(),
+                BlockStructure::TriangularLower,
+                Accum::Replace,
+                self.x1.subrows(r0, nr),
+                BlockStructure::Rectangular,
+                x2.subrows(c0, nc).transpose(),
+                BlockStructure::Rectangular,
+                1.0,
+                Par::Seq,
+            );
+        } else {
+            matmul(
+                gram.as_mut(),
+                Accum::Replace,
+                self.x1.subrows(r0, nr),
+                x2.subrows(c0, nc).transpose(),
+                1.0,
+                Par::Seq,
+            );
+        }
         let len = self.rec.vars_len();
         let (vars1, vars2) = (&self.vars1, self.vars2());
         let inv_d = 1.0 / self.d as f64;
@@ -292,22 +309,24 @@ impl<'a> KernelPlan<'a> {
                 ) else {
                     unreachable_layout()
                 };
-                let (cv, sv) = (cv.as_slice_mut(), sv.as_slice_mut());
-                for ii in 0..nr {
-                    let (c, s) = input(ii, jj, sv[ii]);
-                    cv[ii] = c;
-                    sv[ii] = s;
+                // rows above the diagonal of a diagonal tile are neither needed nor computed
+                let i_start = if lower_only { jj } else { 0 };
+                let (cv, sv) = (&mut cv.as_slice_mut()[i_start..], &mut sv.as_slice_mut()[i_start..]);
+                for (k, (cc, ss)) in cv.iter_mut().zip(sv.iter_mut()).enumerate() {
+                    let (c, s) = input(i_start + k, jj, *ss);
+                    *cc = c;
+                    *ss = s;
                 }
                 let th: &mut [f64] = match ntk.as_mut() {
                     Some(t) => match t.as_mut().col_mut(jj).try_as_col_major_mut() {
-                        Some(col) => col.as_slice_mut(),
+                        Some(col) => &mut col.as_slice_mut()[i_start..],
                         None => unreachable_layout(),
                     },
-                    None => &mut th_scratch,
+                    None => &mut th_scratch[i_start..],
                 };
                 let v2 = &vars2[j * len..(j + 1) * len];
                 let s2 = &sq2[j * len..(j + 1) * len];
-                relu_column(&self.rec, x1_slots, r0, v2, s2, cv, sv, th);
+                relu_column(&self.rec, x1_slots, r0 + i_start, v2, s2, cv, sv, th);
             }
             return;
         }
