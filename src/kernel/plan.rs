@@ -13,7 +13,7 @@
 //! `c` and `s = sqrt(q1 q2 - c^2)` to full accuracy (GEMM's `c` is only accurate to a few
 //! ulps of |x||x'|, which near rho = +-1 leaves `s` with an error of ~1e-8 |x||x'|).
 
-use super::columns::{relu_column, SlotMajor};
+use super::columns::{input_column, relu_column, SlotMajor};
 use super::pair::Recursion;
 use crate::Activation;
 use crate::special::dd::{dot2_iter, Dd};
@@ -312,10 +312,20 @@ impl<'a> KernelPlan<'a> {
                 // rows above the diagonal of a diagonal tile are neither needed nor computed
                 let i_start = if lower_only { jj } else { 0 };
                 let (cv, sv) = (&mut cv.as_slice_mut()[i_start..], &mut sv.as_slice_mut()[i_start..]);
-                for (k, (cc, ss)) in cv.iter_mut().zip(sv.iter_mut()).enumerate() {
-                    let (c, s) = input(i_start + k, jj, *ss);
-                    *cc = c;
-                    *ss = s;
+                let i0 = r0 + i_start;
+                input_column(x1_slots, i0, sq2[j * len], inv_d, cv, sv);
+                // fix-ups, rare: the diagonal, and pairs within 5e-4 of rho = +-1
+                for k in 0..cv.len() {
+                    let i = i0 + k;
+                    if symmetric && i == j {
+                        cv[k] = vars1[i * len];
+                        sv[k] = 0.0;
+                    } else {
+                        let r = x1_slots.sq[i] * sq2[j * len];
+                        if cv[k] * cv[k] > REFINE * REFINE * (r * r) {
+                            (cv[k], sv[k]) = self.refine(i, j);
+                        }
+                    }
                 }
                 let th: &mut [f64] = match ntk.as_mut() {
                     Some(t) => match t.as_mut().col_mut(jj).try_as_col_major_mut() {
