@@ -122,7 +122,7 @@ impl Figure for Chart {
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(64)
-            .build_cartesian_2d(0.0..cols, 0.0..rows)
+            .build_cartesian_2d(0.0..cols, rows..0.0)
             .map_err(super::err)?;
         chart
             .configure_mesh()
@@ -130,7 +130,7 @@ impl Figure for Chart {
             .x_desc("column j")
             .y_desc("row i")
             .x_label_formatter(&|v| format!("{}", v.round() as i64))
-            .y_label_formatter(&|v| format!("{}", (rows - v).round() as i64))
+            .y_label_formatter(&|v| format!("{}", v.round() as i64))
             .label_style(font(14.0))
             .axis_desc_style(font(16.0))
             .draw()
@@ -142,8 +142,7 @@ impl Figure for Chart {
                 (0..pn).map(move |i| {
                     let v = self.cells[(i, j)];
                     let c = viridis((v - self.lo) / span);
-                    let y1 = rows - i as f64 * bh;
-                    Rectangle::new([(j as f64 * bw, y1 - bh), ((j + 1) as f64 * bw, y1)], c.filled())
+                    Rectangle::new([(j as f64 * bw, i as f64 * bh), ((j + 1) as f64 * bw, (i + 1) as f64 * bh)], c.filled())
                 })
             }))
             .map_err(super::err)?;
