@@ -82,7 +82,7 @@ impl Dataset {
                 )),
                 Ok(n) if n > MAX_CIRCLE_POINTS => Err(Error::param(
                     "dataset",
-                    format!("circle:{n} has more than the {MAX_CIRCLE_POINTS} points allowed; use a smaller N"),
+                    format!("circle:{n} has more than the {MAX_CIRCLE_POINTS} points allowed; use circle:N with a smaller N"),
                 )),
                 Ok(n) => Ok(Dataset::Circle(n)),
                 Err(_) => Err(Error::param(

@@ -46,6 +46,7 @@
 pub mod activation;
 pub mod converge;
 pub mod data;
+pub mod demo;
 pub mod dynamics;
 pub mod empirical;
 pub mod error;
@@ -62,3 +63,8 @@ pub use network::{Network, Parameterization};
 
 /// The crate version, recorded in every output's metadata.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The README's code blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -15,6 +15,7 @@
 //! erf is odd, so T(-c) = -T(c) and both ends rho = +-1 are handled by |c|.
 
 use super::Dual;
+use crate::special::fastmath::{atan2_nonneg, atan2_xpos};
 use std::f64::consts::FRAC_2_PI;
 
 const FOUR_OVER_PI: f64 = 2.0 * FRAC_2_PI;
@@ -44,11 +45,11 @@ fn sqrt_p(q1: f64, q2: f64, s: f64) -> f64 {
 #[inline]
 pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
     let sp = sqrt_p(q1, q2, s);
-    let beta = (2.0 * c).atan2(sp);
+    let beta = atan2_xpos(2.0 * c, sp);
     let t = FRAC_2_PI * beta;
     let tdot = FOUR_OVER_PI / sp;
-    let a1 = (2.0 * q1).atan2((1.0 + 4.0 * q1).sqrt());
-    let a2 = (2.0 * q2).atan2((1.0 + 4.0 * q2).sqrt());
+    let a1 = atan2_nonneg(2.0 * q1, (1.0 + 4.0 * q1).sqrt());
+    let a2 = atan2_nonneg(2.0 * q2, (1.0 + 4.0 * q2).sqrt());
     let b = beta.abs();
     let rr = q1.sqrt() * q2.sqrt();
     let diff = if s * s >= 0.5 * rr * rr || q1 > 1e100 || q2 > 1e100 {

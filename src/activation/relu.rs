@@ -17,6 +17,7 @@
 //! T = phi(0) E[phi(v)] = 0 and Tdot = phi'(0) E[phi'(v)] = 0 (JAX's phi'(0) = 0).
 
 use super::Dual;
+use crate::special::fastmath::atan_ratio;
 use std::f64::consts::{FRAC_1_PI, PI};
 
 const INV_2PI: f64 = 0.5 * FRAC_1_PI;
@@ -31,32 +32,38 @@ const INV_2PI: f64 = 0.5 * FRAC_1_PI;
 /// ```
 #[inline]
 pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
-    if !(q1 > 0.0 && q2 > 0.0) {
-        return Dual { t: 0.0, tdot: 0.0, s: 0.0 };
-    }
-    let r = q1.sqrt() * q2.sqrt();
-    let (tdot, pi_minus_g) = if c >= 0.0 {
-        let theta = s.atan2(c);
-        let sr = s / r;
-        // pi (1 - cos theta) - (sin theta - theta cos theta), the latter by its series for
-        // small theta (where sin theta and theta cos theta agree to many digits)
-        let h = if theta < 0.02 {
-            let t2 = theta * theta;
-            theta * t2 / 3.0 * (1.0 - t2 / 10.0 * (1.0 - t2 / 28.0 * (1.0 - t2 / 54.0)))
-        } else {
-            sr - theta * (c / r)
-        };
-        let pmg = PI * sr * (s / (r + c)) - h;
-        (0.5 - theta * INV_2PI, pmg)
-    } else {
-        let eps = s.atan2(-c); // pi - theta
-        let g = (s + eps * c) / r;
-        (eps * INV_2PI, PI - g)
-    };
+    let (t, tdot, s) = dual_r(q1.sqrt() * q2.sqrt(), c, s);
+    Dual { t, tdot, s }
+}
+
+/// [`dual`] given `r = sqrt(q1) sqrt(q2)`, returning `(T, Tdot, s')`. Branch-free (both
+/// sides of every case are computed and selected), so that loops over entries vectorize;
+/// the kernel's vectorized path and the scalar path run this same code and agree bitwise.
+#[inline(always)]
+pub(crate) fn dual_r(r: f64, c: f64, s: f64) -> (f64, f64, f64) {
+    let pos = c >= 0.0;
+    // a = atan(s / |c|) in [0, pi/2]: theta = a (c >= 0) or pi - a (c < 0)
+    let a = atan_ratio(s, c.abs());
+    let theta = if pos { a } else { PI - a };
+    let tdot = if pos { 0.5 - theta * INV_2PI } else { a * INV_2PI };
+    // pi - g, g = (s + (pi - theta) c) / r:
+    // c >= 0: pi (1 - cos theta) - (sin theta - theta cos theta), the latter by its series
+    //         for small theta (where sin theta and theta cos theta agree to many digits)
+    // c < 0:  g = (s + a c) / r <= 1, no cancellation
+    let inv_r = 1.0 / r;
+    let sr = s * inv_r;
+    let t2 = theta * theta;
+    let h_series = theta * t2 / 3.0 * (1.0 - t2 / 10.0 * (1.0 - t2 / 28.0 * (1.0 - t2 / 54.0)));
+    let h_direct = sr - theta * (c * inv_r);
+    let h = if theta < 0.02 { h_series } else { h_direct };
+    let pmg_pos = PI * sr * (s / (r + c)) - h;
+    let pmg_neg = PI - (s + a * c) * inv_r;
+    let pmg = (if pos { pmg_pos } else { pmg_neg }).clamp(0.0, PI);
     let t = s * INV_2PI + tdot * c;
-    let pmg = pi_minus_g.clamp(0.0, PI);
     let s_new = r * INV_2PI * (pmg * (2.0 * PI - pmg)).sqrt();
-    Dual { t, tdot, s: s_new }
+    // a zero variance (a zero input without bias): u = 0 a.s., T = 0, Tdot = phi'(0) E[..] = 0
+    let live = r > 0.0;
+    (if live { t } else { 0.0 }, if live { tdot } else { 0.0 }, if live { s_new } else { 0.0 })
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! (layer L + 1). Work is organised as tiles: one GEMM for the Gram block `X1 X2^T`, then the
 //! elementwise recursion per entry ([`pair`]), in parallel over tiles ([`KernelPlan`]).
 
+mod columns;
 mod pair;
 mod plan;
 mod schedule;
@@ -62,7 +63,7 @@ impl KernelPlan<'_> {
     /// ```
     /// use ntk::{kernel::{KernelOptions, KernelPlan}, Activation, Network};
     /// let x = faer::Mat::from_fn(10, 4, |i, j| ((i * 7 + j * 3) % 5) as f64 - 2.0);
-    /// let plan = KernelPlan::new(&Network::mlp(Activation::Selu, 2, 1.0, 0.0)?, x.as_ref(), None)?;
+    /// let plan = KernelPlan::new(&Network::mlp(Activation::Erf, 2, 1.0, 0.0)?, x.as_ref(), None)?;
     /// let k = plan.compute(&KernelOptions { tile: 4, ..Default::default() }, None)?;
     /// assert_eq!(k.nngp[(3, 8)], k.nngp[(8, 3)]);
     /// # Ok::<(), ntk::Error>(())
@@ -82,8 +83,9 @@ impl KernelPlan<'_> {
 /// let x = faer::Mat::from_fn(3, 2, |i, j| if i == j { 1.0 } else { 0.0 });
 /// let net = Network::mlp(Activation::Relu, 1, 2f64.sqrt(), 0.0)?;
 /// let k = kernel::kernels(&net, x.as_ref(), None, &Default::default())?;
-/// // ReLU with w_std^2 = 2 preserves the diagonal: Sigma(x, x) = |x|^2 / d = 1/2
-/// assert!((k.nngp[(0, 0)] - 0.5).abs() < 1e-15);
+/// // ReLU with w_std^2 = 2 keeps every hidden variance at |x|^2 / d = 1/2,
+/// // and the readout sees w_std^2 * 1/2 = 1
+/// assert!((k.nngp[(0, 0)] - 1.0).abs() < 1e-15);
 /// # Ok::<(), ntk::Error>(())
 /// ```
 pub fn kernels(net: &Network, x1: MatRef<'_, f64>, x2: Option<MatRef<'_, f64>>, opts: &KernelOptions) -> Result<Kernels> {

@@ -79,7 +79,13 @@ impl Recursion {
         } else {
             q1 + q2 - 2.0 * c
         };
-        ws.hypot((self.w2 * self.b2 * dist.max(0.0)).sqrt())
+        let sq = ws * ws + self.w2 * self.b2 * dist.max(0.0);
+        if sq.is_finite() && sq > 1e-280 {
+            sq.sqrt()
+        } else {
+            // extreme scales: avoid over/underflow of the squares
+            ws.hypot((self.w2 * self.b2 * dist.max(0.0)).sqrt())
+        }
     }
 
     /// Push one entry through the whole network. `v1`, `v2`: the two points' variances

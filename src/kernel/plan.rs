@@ -13,7 +13,9 @@
 //! `c` and `s = sqrt(q1 q2 - c^2)` to full accuracy (GEMM's `c` is only accurate to a few
 //! ulps of |x||x'|, which near rho = +-1 leaves `s` with an error of ~1e-8 |x||x'|).
 
+use super::columns::{relu_column, SlotMajor};
 use super::pair::Recursion;
+use crate::Activation;
 use crate::special::dd::{dot2_iter, Dd};
 use crate::{Error, Network, Result};
 use faer::linalg::matmul::matmul;
@@ -46,6 +48,9 @@ pub struct KernelPlan<'a> {
     /// Per-point variances, `vars_len()` per point, points contiguous.
     vars1: Vec<f64>,
     vars2: Option<Vec<f64>>,
+    /// The vectorized ReLU path's data: x1's variances slot-major, and sqrt of x2's
+    /// (point-major). None for other activations or extreme variances (< 1e-100, > 1e100).
+    relu_fast: Option<(SlotMajor, Vec<f64>)>,
 }
 
 fn check_input(name: &str, x: MatRef<'_, f64>) -> Result<()> {
@@ -125,7 +130,16 @@ impl<'a> KernelPlan<'a> {
             Some(x2) => Some(vars(&row_norms(x2))?),
             None => None,
         };
-        Ok(KernelPlan { rec, x1, x2, d, vars1, vars2 })
+        let in_range = |v: &[f64]| v.iter().all(|&q| q == 0.0 || (1e-100..=1e100).contains(&q));
+        let relu_fast = (net.activation == Activation::Relu
+            && in_range(&vars1)
+            && vars2.as_deref().is_none_or(in_range))
+        .then(|| {
+            let len = rec.vars_len();
+            let sq2 = vars2.as_deref().unwrap_or(&vars1).iter().map(|q| q.sqrt()).collect();
+            (SlotMajor::new(&vars1, len), sq2)
+        });
+        Ok(KernelPlan { rec, x1, x2, d, vars1, vars2, relu_fast })
     }
 
     /// `(n1, n2)`, the shape of the kernels.
@@ -233,6 +247,56 @@ impl<'a> KernelPlan<'a> {
         let (vars1, vars2) = (&self.vars1, self.vars2());
         let inv_d = 1.0 / self.d as f64;
         let symmetric = self.is_symmetric();
+        // input layer: (c, s) per entry; the GEMM value, refined near rho = +-1
+        let input = |ii: usize, jj: usize, g: f64| -> (f64, f64) {
+            let (i, j) = (r0 + ii, c0 + jj);
+            let (q1, q2) = (vars1[i * len], vars2[j * len]);
+            if symmetric && i == j {
+                return (q1, 0.0);
+            }
+            // correlation and sine part in a scale-free form (no q1 q2 products, which
+            // under/overflow for tiny/huge inputs)
+            let r = q1.sqrt() * q2.sqrt();
+            let c = g * inv_d;
+            if r == 0.0 {
+                return (0.0, 0.0);
+            }
+            let rho = (c / r).clamp(-1.0, 1.0);
+            if rho.abs() > REFINE {
+                self.refine(i, j)
+            } else {
+                (c, r * ((1.0 - rho) * (1.0 + rho)).sqrt())
+            }
+        };
+        if let Some((x1_slots, sq2)) = &self.relu_fast {
+            let mut th_scratch = if ntk.is_none() { vec![0.0; nr] } else { Vec::new() };
+            for jj in 0..nc {
+                let j = c0 + jj;
+                let (Some(cv), Some(sv)) = (
+                    nngp.as_mut().col_mut(jj).try_as_col_major_mut(),
+                    gram.as_mut().col_mut(jj).try_as_col_major_mut(),
+                ) else {
+                    unreachable_layout()
+                };
+                let (cv, sv) = (cv.as_slice_mut(), sv.as_slice_mut());
+                for ii in 0..nr {
+                    let (c, s) = input(ii, jj, sv[ii]);
+                    cv[ii] = c;
+                    sv[ii] = s;
+                }
+                let th: &mut [f64] = match ntk.as_mut() {
+                    Some(t) => match t.as_mut().col_mut(jj).try_as_col_major_mut() {
+                        Some(col) => col.as_slice_mut(),
+                        None => unreachable_layout(),
+                    },
+                    None => &mut th_scratch,
+                };
+                let v2 = &vars2[j * len..(j + 1) * len];
+                let s2 = &sq2[j * len..(j + 1) * len];
+                relu_column(&self.rec, x1_slots, r0, v2, s2, cv, sv, th);
+            }
+            return;
+        }
         for jj in 0..nc {
             let j = c0 + jj;
             let v2 = &vars2[j * len..(j + 1) * len];
@@ -242,25 +306,7 @@ impl<'a> KernelPlan<'a> {
                     continue;
                 }
                 let v1 = &vars1[i * len..(i + 1) * len];
-                let (q1, q2) = (v1[0], v2[0]);
-                let (c, s) = if symmetric && i == j {
-                    (q1, 0.0)
-                } else {
-                    // correlation and sine part in a scale-free form (no q1 q2 products,
-                    // which under/overflow for tiny/huge inputs)
-                    let r = q1.sqrt() * q2.sqrt();
-                    let c = gram[(ii, jj)] * inv_d;
-                    if r == 0.0 {
-                        (0.0, 0.0)
-                    } else {
-                        let rho = (c / r).clamp(-1.0, 1.0);
-                        if rho.abs() > REFINE {
-                            self.refine(i, j)
-                        } else {
-                            (c, r * ((1.0 - rho) * (1.0 + rho)).sqrt())
-                        }
-                    }
-                };
+                let (c, s) = input(ii, jj, gram[(ii, jj)]);
                 let (k, t) = self.rec.entry(v1, v2, c, s);
                 nngp[(ii, jj)] = k;
                 if let Some(ntk) = ntk.as_mut() {
@@ -290,6 +336,12 @@ impl<'a> KernelPlan<'a> {
         let df = d as f64;
         (s12.to_f64() / df, det / df)
     }
+}
+
+/// Tile buffers are always column-major with unit row stride.
+#[cold]
+fn unreachable_layout() -> ! {
+    panic!("internal error: kernel tile buffers must be column-major")
 }
 
 /// The power of two closest to 1 / max_k |x[i, k]| (1 for a zero row).

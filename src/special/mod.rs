@@ -2,3 +2,4 @@
 //! double-double (compensated) dot products.
 
 pub mod dd;
+pub mod fastmath;
