@@ -29,6 +29,7 @@
 //! # Ok::<(), ntk::Error>(())
 //! ```
 
+pub mod compare;
 pub mod discrete;
 pub mod ensemble;
 pub mod flow;
