@@ -61,10 +61,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     stem.display()
                 )));
             }
+            let k = ntk::io::read_matrix(&file).with_context(|| format!("reading {}", file.display()))?;
             for ext in ["png", "svg"] {
                 ntk::io::check_writable(&stem.with_extension(ext))?;
             }
-            let k = ntk::io::read_matrix(&file).with_context(|| format!("reading {}", file.display()))?;
             let title = title.unwrap_or_else(|| file.file_name().map_or_else(|| "kernel".into(), |n| n.to_string_lossy().into_owned()));
             let files = ntk::plot::heatmap(k.as_ref(), &title, &stem)?;
             eprintln!("heatmap -> {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "));
