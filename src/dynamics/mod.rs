@@ -38,6 +38,7 @@ mod linalg;
 pub mod loss;
 pub mod options;
 pub mod point;
+pub mod report;
 pub mod ser;
 pub mod spectral;
 pub mod spectrum;
