@@ -46,6 +46,7 @@
 pub mod activation;
 pub mod converge;
 pub mod data;
+pub mod demo;
 pub mod dynamics;
 pub mod empirical;
 pub mod error;

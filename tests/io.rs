@@ -297,7 +297,6 @@ fn entries(dir: &Path) -> Vec<String> {
 
 #[test]
 fn atomic_write_failure_leaves_nothing() {
-
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.npy");
     let r = io::write_atomic(&path, |w| {

@@ -17,7 +17,7 @@
 //! T = phi(0) E[phi(v)] = 0 and Tdot = phi'(0) E[phi'(v)] = 0 (JAX's phi'(0) = 0).
 
 use super::Dual;
-use crate::special::fastmath::atan_nonneg;
+use crate::special::fastmath::atan_ratio;
 use std::f64::consts::{FRAC_1_PI, PI};
 
 const INV_2PI: f64 = 0.5 * FRAC_1_PI;
@@ -43,21 +43,21 @@ pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
 pub(crate) fn dual_r(r: f64, c: f64, s: f64) -> (f64, f64, f64) {
     let pos = c >= 0.0;
     // a = atan(s / |c|) in [0, pi/2]: theta = a (c >= 0) or pi - a (c < 0)
-    let x = if s > 0.0 { s / c.abs() } else { 0.0 };
-    let a = atan_nonneg(x);
+    let a = atan_ratio(s, c.abs());
     let theta = if pos { a } else { PI - a };
     let tdot = if pos { 0.5 - theta * INV_2PI } else { a * INV_2PI };
     // pi - g, g = (s + (pi - theta) c) / r:
     // c >= 0: pi (1 - cos theta) - (sin theta - theta cos theta), the latter by its series
     //         for small theta (where sin theta and theta cos theta agree to many digits)
     // c < 0:  g = (s + a c) / r <= 1, no cancellation
-    let sr = s / r;
+    let inv_r = 1.0 / r;
+    let sr = s * inv_r;
     let t2 = theta * theta;
     let h_series = theta * t2 / 3.0 * (1.0 - t2 / 10.0 * (1.0 - t2 / 28.0 * (1.0 - t2 / 54.0)));
-    let h_direct = sr - theta * (c / r);
+    let h_direct = sr - theta * (c * inv_r);
     let h = if theta < 0.02 { h_series } else { h_direct };
     let pmg_pos = PI * sr * (s / (r + c)) - h;
-    let pmg_neg = PI - (s + a * c) / r;
+    let pmg_neg = PI - (s + a * c) * inv_r;
     let pmg = (if pos { pmg_pos } else { pmg_neg }).clamp(0.0, PI);
     let t = s * INV_2PI + tdot * c;
     let s_new = r * INV_2PI * (pmg * (2.0 * PI - pmg)).sqrt();

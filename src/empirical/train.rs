@@ -88,7 +88,7 @@ impl Loss {
 ///     .with_loss(Loss::Mean);
 /// assert_eq!(cfg.record, vec![0, 10, 100]);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct TrainConfig<'a> {
     /// Training inputs, `n x d`.
     pub x_train: MatRef<'a, f64>,
@@ -111,6 +111,23 @@ pub struct TrainConfig<'a> {
     pub record_ntk: bool,
     /// Worker threads (0 = all cores); results do not depend on it.
     pub threads: usize,
+    /// Called as `progress(step, steps)` after each step.
+    pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+}
+
+impl std::fmt::Debug for TrainConfig<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrainConfig")
+            .field("n_train", &self.x_train.nrows())
+            .field("n_test", &self.x_test.map(|x| x.nrows()))
+            .field("learning_rate", &self.learning_rate)
+            .field("steps", &self.steps)
+            .field("record", &self.record)
+            .field("loss", &self.loss)
+            .field("record_ntk", &self.record_ntk)
+            .field("threads", &self.threads)
+            .finish()
+    }
 }
 
 impl<'a> TrainConfig<'a> {
@@ -128,6 +145,7 @@ impl<'a> TrainConfig<'a> {
             loss: Loss::Sum,
             record_ntk: true,
             threads: 0,
+            progress: None,
         }
     }
     /// Also record outputs on test inputs (and the test loss if `y_test` is given).
@@ -154,6 +172,11 @@ impl<'a> TrainConfig<'a> {
     /// Worker threads (0 = all cores).
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads;
+        self
+    }
+    /// Report progress as `progress(step, steps)`.
+    pub fn with_progress(mut self, progress: &'a (dyn Fn(usize, usize) + Sync)) -> Self {
+        self.progress = Some(progress);
         self
     }
 }
@@ -277,6 +300,9 @@ fn run(mlp: &mut Mlp, cfg: &TrainConfig<'_>, record: &[usize], par: Par) -> Resu
             };
             snapshots.push(Snapshot { step, train_loss: loss, test_loss, f_train: f.clone(), f_test });
             next += 1;
+        }
+        if let Some(p) = cfg.progress {
+            p(step, cfg.steps);
         }
         if step == cfg.steps {
             break;

@@ -36,7 +36,7 @@ impl Delim {
         }
     }
 
-    fn split<'a>(self, line: &'a str) -> Vec<&'a str> {
+    fn split(self, line: &str) -> Vec<&str> {
         match self {
             Delim::Comma => line.split(',').map(clean).collect(),
             Delim::Tab => line.split('\t').map(clean).collect(),
@@ -126,7 +126,7 @@ pub fn parse_csv(text: &str, name: impl AsRef<Path>) -> Result<Mat<f64>> {
             }
         }
     }
-    let nrows = if ncols == 0 { 0 } else { values.len() / ncols };
+    let nrows = values.len().checked_div(ncols).unwrap_or(0);
     Ok(Mat::from_fn(nrows, ncols, |i, j| values[i * ncols + j]))
 }
 

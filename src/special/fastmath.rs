@@ -55,6 +55,32 @@ pub fn atan_nonneg(x: f64) -> f64 {
     y + (r + extra)
 }
 
+/// atan(y / x) for y >= 0, x >= 0 (result in [0, pi/2]) without forming y / x first: the
+/// range reduction picks `-x / y`, `(y - x) / (y + x)` or `y / x`, so one division replaces
+/// two and no intermediate quotient is rounded. Branch-free. atan_ratio(0, 0) = 0.
+///
+/// ```
+/// use ntk::special::fastmath::atan_ratio;
+/// assert!((atan_ratio(3.0, 4.0) - 0.75f64.atan()).abs() <= 2.0 * f64::EPSILON);
+/// assert_eq!(atan_ratio(0.0, 0.0), 0.0);
+/// assert_eq!(atan_ratio(1.0, 0.0), std::f64::consts::FRAC_PI_2);
+/// ```
+#[inline(always)]
+pub fn atan_ratio(y: f64, x: f64) -> f64 {
+    let big = y > T3P8 * x;
+    let small = y <= 0.66 * x;
+    let num = if big { -x } else if small { y } else { y - x };
+    let den = if big { y } else if small { x } else { y + x };
+    let xr = if den > 0.0 { num / den } else { 0.0 };
+    let base = if big { FRAC_PI_2 } else if small { 0.0 } else { FRAC_PI_4 };
+    let extra = if big { MOREBITS } else if small { 0.0 } else { 0.5 * MOREBITS };
+    let z = xr * xr;
+    let p = (((P[0] * z + P[1]) * z + P[2]) * z + P[3]) * z + P[4];
+    let q = ((((z + Q[0]) * z + Q[1]) * z + Q[2]) * z + Q[3]) * z + Q[4];
+    let r = xr * (z * p / q) + xr;
+    base + (r + extra)
+}
+
 /// atan2(y, x) for y >= 0 (result in [0, pi]); atan2(0, 0) = 0 as in std.
 ///
 /// ```
@@ -113,6 +139,23 @@ mod tests {
         }
         println!("worst atan error: {worst:.3} ulp");
         assert!(worst <= 2.0, "worst {worst} ulp");
+    }
+
+    #[test]
+    fn atan_ratio_within_two_ulp_of_std() {
+        let mut worst = 0.0f64;
+        let n = 1_000_000;
+        for k in 0..=n {
+            let t = std::f64::consts::FRAC_PI_2 * k as f64 / n as f64;
+            let (y, x) = (t.sin(), t.cos());
+            let want = y.atan2(x);
+            worst = worst.max(ulps(atan_ratio(y, x), want));
+            let (y, x) = (y * 1e-200, x * 1e-200);
+            worst = worst.max(ulps(atan_ratio(y, x), y.atan2(x)));
+        }
+        println!("worst atan_ratio error: {worst:.3} ulp");
+        assert!(worst <= 2.0, "worst {worst} ulp");
+        assert_eq!(atan_ratio(0.0, 5.0), 0.0);
     }
 
     #[test]
