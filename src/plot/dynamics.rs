@@ -275,7 +275,14 @@ fn transform(v: f64, log: bool) -> Option<f64> {
 fn label(v: f64, log: bool) -> String {
     if log {
         let e = v.round();
-        if (v - e).abs() < 1e-6 { format!("1e{}", e as i64) } else { format!("{:.2e}", 10f64.powf(v)) }
+        if (v - e).abs() < 1e-6 {
+            return format!("1e{}", e as i64);
+        }
+        let x = 10f64.powf(v);
+        // two significant digits
+        let mag = 10f64.powf(x.log10().floor() - 1.0);
+        let r = (x / mag).round() * mag;
+        if (1.0..1e5).contains(&r) { format!("{}", r.round() as i64) } else { format!("{r:.1e}") }
     } else if v == v.round() && v.abs() < 1e4 {
         format!("{}", v as i64)
     } else if v != 0.0 && (v.abs() >= 1e4 || v.abs() < 1e-2) {
