@@ -1,4 +1,6 @@
 //! Special functions: accurate normal and bivariate-normal distribution functions, and
 //! double-double (compensated) dot products.
 
+pub mod bvn;
 pub mod dd;
+pub mod normal;
