@@ -62,8 +62,8 @@ use crate::special::bvn::{tilts, GL8_PUB};
 use crate::special::normal::{mills, mills_m_half, mills_mixed, FRAC_1_SQRT_2PI};
 use std::f64::consts::FRAC_PI_2;
 
-/// SELU alpha.
-pub const ALPHA: f64 = 1.673_263_242_354_377_3;
+/// SELU alpha, 1.6732632423543772848... correctly rounded (the value JAX and neural-tangents use).
+pub const ALPHA: f64 = 1.673_263_242_354_377_2;
 /// SELU lambda (scale).
 pub const LAMBDA: f64 = 1.050_700_987_355_480_5;
 
