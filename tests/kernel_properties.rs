@@ -4,7 +4,6 @@
 
 mod common;
 
-const ACTS: [Activation; 2] = [Activation::Relu, Activation::Erf]; // TEMP until SELU lands
 
 use faer::{Mat, MatRef, Side};
 use ntk::kernel::{kernels, KernelOptions, KernelPlan};
@@ -43,7 +42,7 @@ fn adversarial(d: usize) -> Mat<f64> {
 
 #[test]
 fn price_theorem_dt_dc_equals_tdot() {
-    for act in ACTS {
+    for act in Activation::ALL {
         for &(q1, q2, rho) in &[(1.0f64, 1.0f64, 0.3f64), (0.5, 2.0, -0.6), (2.0, 3.0, 0.9), (0.01, 0.02, 0.1), (5.0, 5.0, -0.95)] {
             let r = (q1 * q2).sqrt();
             let c = rho * r;
@@ -59,7 +58,7 @@ fn price_theorem_dt_dc_equals_tdot() {
 #[test]
 fn duals_agree_with_monte_carlo() {
     let n = 400_000;
-    for act in ACTS {
+    for act in Activation::ALL {
         for &(q1, q2, rho) in &[(1.0f64, 1.0f64, 0.5f64), (0.7, 2.5, -0.4), (3.0, 0.2, 0.95)] {
             let mut rng = Rng::stream(11, &[act as u64, (rho * 100.0) as i64 as u64]);
             let c = rho * (q1 * q2).sqrt();
@@ -165,7 +164,7 @@ fn matches_slow_textbook_implementation() {
 
 #[test]
 fn symmetric_and_psd_on_random_and_adversarial_inputs() {
-    for act in ACTS {
+    for act in Activation::ALL {
         for (depth, w, b) in [(1, 1.0, 0.0), (3, 1.5, 0.1), (10, 1.2, 0.0)] {
             let net = Network::mlp(act, depth, w, b).unwrap();
             for x in [randn(40, 6, 3), adversarial(6)] {
@@ -188,7 +187,7 @@ fn symmetric_and_psd_on_random_and_adversarial_inputs() {
 #[test]
 fn duplicates_and_antipodes_are_exact() {
     let x = adversarial(5);
-    for act in ACTS {
+    for act in Activation::ALL {
         let net = Network::mlp(act, 4, 1.3, 0.1).unwrap();
         let k = kernels(&net, x.as_ref(), None, &opts(1)).unwrap();
         let t = k.ntk.unwrap();
@@ -251,7 +250,7 @@ fn cross_kernel_equals_block_of_joint_kernel() {
     let x1 = randn(9, 5, 21);
     let x2 = randn(13, 5, 22);
     let joint = Mat::from_fn(22, 5, |i, j| if i < 9 { x1[(i, j)] } else { x2[(i - 9, j)] });
-    for act in ACTS {
+    for act in Activation::ALL {
         let net = Network::mlp(act, 3, 1.4, 0.1).unwrap();
         let kc = kernels(&net, x1.as_ref(), Some(x2.as_ref()), &opts(2)).unwrap();
         let kj = kernels(&net, joint.as_ref(), None, &opts(2)).unwrap();
@@ -269,7 +268,7 @@ fn cross_kernel_equals_block_of_joint_kernel() {
 #[test]
 fn parallel_equals_sequential_bitwise_and_tiles_compose() {
     let x = randn(61, 12, 31);
-    for act in ACTS {
+    for act in Activation::ALL {
         let net = Network::mlp(act, 3, 1.3, 0.1).unwrap();
         let a = kernels(&net, x.as_ref(), None, &opts(1)).unwrap();
         let b = kernels(&net, x.as_ref(), None, &opts(2)).unwrap();
@@ -331,7 +330,7 @@ fn relu_homogeneity_for_tiny_and_huge_scales() {
 #[test]
 fn very_deep_networks_stay_finite_and_psd() {
     let x = adversarial(4);
-    for act in ACTS {
+    for act in Activation::ALL {
         let net = Network::mlp(act, 1000, if act == Activation::Relu { 2f64.sqrt() } else { 1.0 }, 0.05).unwrap();
         let k = kernels(&net, x.as_ref(), None, &opts(2)).unwrap();
         let t = k.ntk.as_ref().unwrap();

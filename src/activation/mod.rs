@@ -123,6 +123,9 @@ impl Activation {
     /// ```
     #[inline]
     pub fn dual(self, q1: f64, q2: f64, c: f64, s: f64) -> Dual {
+        // T and Tdot are symmetric in (q1, q2); evaluating them in one canonical order makes
+        // K(x, x') and K(x', x) (and duplicates of x) agree bit for bit.
+        let (q1, q2) = if q2 < q1 { (q2, q1) } else { (q1, q2) };
         match self {
             Activation::Relu => relu::dual(q1, q2, c, s),
             Activation::Erf => erf::dual(q1, q2, c, s),
