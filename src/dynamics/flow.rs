@@ -86,6 +86,9 @@ pub struct Prediction {
     pub mode_residual: Vec<Vec<f64>>,
     /// How `t = infinity` was computed (if requested).
     pub inf_method: Option<InfMethod>,
+    /// Spectrum diagnostics of the training kernel (eigenvalue range, condition number,
+    /// clipped negative eigenvalues, null modes).
+    pub diagnostics: Diagnostics,
     /// Warnings (unstable learning rate, singular kernel, clipped negative eigenvalues).
     pub warnings: Vec<String>,
 }
@@ -106,6 +109,7 @@ pub struct Prediction {
 /// assert!((p.fx_train[2][(1, 0)] + 1.0).abs() < 1e-14);     // t = inf fits Y
 /// assert!(p.loss_train[1] < p.loss_train[0]);
 /// assert!(p.fx_test.as_ref().unwrap()[2][(0, 0)].is_finite());
+/// assert_eq!(p.diagnostics.negative_clipped, 0);
 /// # Ok::<(), ntk::Error>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -401,6 +405,7 @@ impl GradientFlow {
             loss_test,
             mode_residual,
             inf_method: points.iter().any(Point::is_infinite).then(|| self.inf_method()),
+            diagnostics: self.diagnostics().clone(),
             warnings: self.point_warnings(points),
         };
         self.check_prediction(&pred)?;
