@@ -356,3 +356,34 @@ fn check_width_trains_networks_and_plots_them() {
         assert!(plots.join(format!("{name}.png")).exists(), "{name}");
     }
 }
+
+#[test]
+fn npy_kernels_and_one_dimensional_targets() {
+    let f = Files::new();
+    let g = reference();
+    let to_mat = |v: &Value| {
+        let rows = v.as_array().unwrap();
+        faer::Mat::from_fn(rows.len(), rows[0].as_array().unwrap().len(), |i, j| rows[i][j].as_f64().unwrap())
+    };
+    let k = to_mat(&g["kernels"]["ntk_train_train"]);
+    let kt = to_mat(&g["kernels"]["ntk_test_train"]);
+    let y: Vec<f64> = g["y_train"].as_array().unwrap().iter().map(|r| r[0].as_f64().unwrap()).collect();
+    ntk::io::write_npy(f.p("k.npy"), k.as_ref()).unwrap();
+    ntk::io::write_npy(f.p("kt.npy"), kt.as_ref()).unwrap();
+    ntk::io::write_npy_vec(f.p("y.npy"), &y).unwrap(); // 1-D: read as n x 1
+    let out = f.p("p.json");
+    ntk()
+        .arg("predict")
+        .args(["--y-train", &f.p("y.npy").display().to_string()])
+        .args(["--ntk-train", &f.p("k.npy").display().to_string()])
+        .args(["--ntk-test-train", &f.p("kt.npy").display().to_string()])
+        .args(["--lr", "1", "--loss", "mean", "-q"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let p: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let r = &g["gradient_descent_mse"]["ntk_fx0_zero"];
+    assert!(rel(&flat(&p["fx_test"]), &flat(&r["fx_test_t"])) <= 1e-10);
+    assert!(rel(&flat(&p["fx_train"]), &flat(&r["fx_train_t"])) <= 1e-10);
+}
