@@ -10,6 +10,7 @@
 //!
 //! Everything goes into one folder with a `summary.md`; [`DemoReport`] holds the numbers.
 
+use crate::converge::{self, ConvergenceReport, ProfileConfig, SweepConfig};
 use crate::data::Dataset;
 use crate::dynamics::{FlowOptions, GradientFlow, Point, TestData};
 use crate::kernel::{KernelOptions, KernelPlan};
@@ -56,15 +57,22 @@ pub struct DemoReport {
     pub digits_split: (usize, usize),
     /// Kernel regression on the digits, per network.
     pub digits: Vec<DigitsResult>,
+    /// Width convergence of the empirical NTK/NNGP on the unit circle.
+    pub convergence: Option<ConvergenceReport>,
+    /// Seconds per stage.
+    pub stage_seconds: Vec<(String, f64)>,
     /// Files written (relative to the output folder).
     pub files: Vec<String>,
     /// Total seconds.
     pub seconds: f64,
 }
 
+/// (x_train, x_test, y_train, test labels)
+type Split = (Mat<f64>, Mat<f64>, Mat<f64>, Vec<u8>);
+
 /// Split the digits: the first `n_train` rows train, the rest (up to `n_test`) test.
 /// Targets: one-hot over the 10 classes minus 0.1 (zero mean).
-fn digits_split(n_train: usize, n_test: usize) -> Result<(Mat<f64>, Mat<f64>, Mat<f64>, Vec<u8>)> {
+fn digits_split(n_train: usize, n_test: usize) -> Result<Split> {
     let d = Dataset::Digits.load()?;
     let labels = d.labels.ok_or_else(|| Error::Data("digits without labels".into()))?;
     let n = d.x.nrows();
@@ -145,21 +153,72 @@ pub fn run(opts: &DemoOptions, progress: &dyn Fn(&str)) -> Result<DemoReport> {
         Network::mlp(Activation::Erf, 3, 1.0, 0.1)?,
         Network::mlp(Activation::Selu, 3, 1.0, 0.0)?,
     ];
+    let mut files = Vec::new();
+    let mut stage_seconds = Vec::new();
     let mut digits = Vec::new();
     for net in &nets {
+        let t0 = Instant::now();
         progress(&format!("digits: analytic kernels and kernel regression, {}", net.summary()));
         digits.push(digits_kernel_regression(net, n_train, n_test, opts.threads)?);
+        stage_seconds.push((format!("digits {}", net.activation.name()), t0.elapsed().as_secs_f64()));
     }
+    // a picture of the kernel: 300 digits sorted by label
+    let t0 = Instant::now();
+    progress("digits: NTK heatmap");
+    files.extend(digits_heatmap(&nets[0], &opts.out, opts.threads)?);
+    stage_seconds.push(("heatmap".into(), t0.elapsed().as_secs_f64()));
+
+    // width convergence on the unit circle (Jacot et al.), ReLU depth 3
+    let t0 = Instant::now();
+    let conv_net = Network::mlp(Activation::Relu, 3, 2f64.sqrt(), 0.1)?;
+    let (widths, seeds) = if opts.quick { (vec![32, 128, 512], 3) } else { (vec![64, 256, 1024, 4096], 5) };
+    progress(&format!("width convergence on circle:16, widths {widths:?}, {seeds} seeds"));
+    let circle = Dataset::Circle(16).load()?;
+    let cfg = SweepConfig { seed: opts.seed, threads: opts.threads, ..SweepConfig::new(widths, seeds) };
+    let conv = converge::width_sweep(&conv_net, circle.x.as_ref(), "circle:16", &cfg, None)?;
+    files.extend(crate::plot::convergence::convergence(&conv, &opts.out)?);
+    stage_seconds.push(("width convergence".into(), t0.elapsed().as_secs_f64()));
+
+    // Jacot et al. Fig. 1 view, scaled down: Theta(x0, x(gamma)) at init and after training
+    let t0 = Instant::now();
+    let (pw, ps) = if opts.quick { (vec![64, 512], 3) } else { (vec![100, 1000], 5) };
+    progress(&format!("kernel profile (Jacot et al. Fig. 1, scaled: widths {pw:?}, {ps} seeds)"));
+    let pcfg = ProfileConfig { seed: opts.seed, threads: opts.threads, ..ProfileConfig::scaled(pw, ps) };
+    let profile = converge::kernel_profile(&converge::jacot2018_network(), &pcfg, None)?;
+    files.extend(crate::plot::profile::profile(&profile, "scaled-down Jacot et al. 2018 setting", &opts.out)?);
+    stage_seconds.push(("kernel profile".into(), t0.elapsed().as_secs_f64()));
+
     let mut report = DemoReport {
         version: crate::VERSION.to_string(),
         digits_split: (n_train, n_test),
         digits,
-        files: Vec::new(),
+        convergence: Some(conv),
+        stage_seconds,
+        files: files
+            .iter()
+            .map(|p| p.strip_prefix(&opts.out).unwrap_or(p).display().to_string())
+            .collect(),
         seconds: 0.0,
     };
     report.seconds = start.elapsed().as_secs_f64();
     write_summary(&opts.out, &mut report)?;
     Ok(report)
+}
+
+/// Heatmap of the NTK of 300 training digits sorted by label.
+fn digits_heatmap(net: &Network, out: &Path, threads: usize) -> Result<Vec<PathBuf>> {
+    let d = Dataset::Digits.load()?;
+    let labels = d.labels.ok_or_else(|| Error::Data("digits without labels".into()))?;
+    let mut idx: Vec<usize> = (0..300).collect();
+    idx.sort_by_key(|&i| labels[i]);
+    let x = Mat::from_fn(idx.len(), d.x.ncols(), |i, j| d.x[(idx[i], j)]);
+    let k = KernelPlan::new(net, x.as_ref(), None)?.compute(&KernelOptions { threads, ..Default::default() }, None)?;
+    let ntk = k.ntk.ok_or_else(|| Error::Numerical("NTK not computed".into()))?;
+    crate::plot::heatmap::heatmap(
+        ntk.as_ref(),
+        &format!("Analytic NTK of 300 digits sorted by label ({})", net.summary()),
+        &out.join("digits_ntk_heatmap"),
+    )
 }
 
 fn write_summary(out: &Path, report: &mut DemoReport) -> Result<()> {
@@ -184,7 +243,33 @@ fn write_summary(out: &Path, report: &mut DemoReport) -> Result<()> {
             r.kernel_seconds
         ));
     }
-    s.push_str(&format!("\nTotal time: {:.1} s.\n", report.seconds));
+    if let Some(c) = &report.convergence {
+        s.push_str(&format!(
+            "\n## 2. Width convergence (circle:16, {}, {} seeds per width)\n\nRelative Frobenius error \
+             ||Theta_hat - Theta|| / ||Theta|| of finite networks' empirical kernels against the analytic \
+             ones (plots: `convergence.png`/`.svg`; Jacot et al. Fig. 1 view: `profile.png`/`.svg`).\n\n\
+             | width | NTK error (mean +- std) | NNGP error (mean +- std) |\n|---|---|---|\n",
+            c.network.summary(),
+            c.seeds
+        ));
+        for w in &c.widths {
+            s.push_str(&format!(
+                "| {} | {:.4} +- {:.4} | {:.4} +- {:.4} |\n",
+                w.width, w.ntk_rel_err_mean, w.ntk_rel_err_std, w.nngp_rel_err_mean, w.nngp_rel_err_std
+            ));
+        }
+        let f = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.3}"));
+        s.push_str(&format!(
+            "\nFitted log-log slopes: NTK {}, NNGP {} (theory: -1/2).\n",
+            f(c.ntk_slope),
+            f(c.nngp_slope)
+        ));
+    }
+    s.push_str("\n## Time per stage\n\n| stage | seconds |\n|---|---|\n");
+    for (stage, secs) in &report.stage_seconds {
+        s.push_str(&format!("| {stage} | {secs:.1} |\n"));
+    }
+    s.push_str(&format!("\nTotal time: {:.1} s. Files: {}.\n", report.seconds, report.files.join(", ")));
     crate::io::write_atomic(&out.join("summary.md"), |w| w.write_all(s.as_bytes()))?;
     crate::io::write_json_atomic(&out.join("report.json"), report)?;
     Ok(())

@@ -4,6 +4,8 @@
 //! and covariance), and `max_learning_rate`, all with `--loss mean`, to <= 1e-10 relative
 //! (normwise: max |got - ref| / max |ref|).
 
+#![allow(clippy::needless_range_loop)]
+
 use faer::Mat;
 use ntk::dynamics::{
     lanczos, Ensemble, EnsembleTest, FlowOptions, GradientFlow, Loss, Point, TestData,

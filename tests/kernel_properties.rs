@@ -44,8 +44,8 @@ fn adversarial(d: usize) -> Mat<f64> {
 #[test]
 fn price_theorem_dt_dc_equals_tdot() {
     for act in ACTS {
-        for &(q1, q2, rho) in &[(1.0, 1.0, 0.3), (0.5, 2.0, -0.6), (2.0, 3.0, 0.9), (0.01, 0.02, 0.1), (5.0, 5.0, -0.95)] {
-            let r = (q1 * q2_f(q2)).sqrt();
+        for &(q1, q2, rho) in &[(1.0f64, 1.0f64, 0.3f64), (0.5, 2.0, -0.6), (2.0, 3.0, 0.9), (0.01, 0.02, 0.1), (5.0, 5.0, -0.95)] {
+            let r = (q1 * q2).sqrt();
             let c = rho * r;
             let h = 1e-5 * r;
             let t = |c: f64| act.dual(q1, q2, c, (q1 * q2 - c * c).sqrt()).t;
@@ -56,17 +56,13 @@ fn price_theorem_dt_dc_equals_tdot() {
     }
 }
 
-fn q2_f(q2: f64) -> f64 {
-    q2
-}
-
 #[test]
 fn duals_agree_with_monte_carlo() {
     let n = 400_000;
     for act in ACTS {
-        for &(q1, q2, rho) in &[(1.0, 1.0, 0.5), (0.7, 2.5, -0.4), (3.0, 0.2, 0.95)] {
+        for &(q1, q2, rho) in &[(1.0f64, 1.0f64, 0.5f64), (0.7, 2.5, -0.4), (3.0, 0.2, 0.95)] {
             let mut rng = Rng::stream(11, &[act as u64, (rho * 100.0) as i64 as u64]);
-            let c = rho * (q1 * q2 as f64).sqrt();
+            let c = rho * (q1 * q2).sqrt();
             let (a, b) = (q1.sqrt(), (q2 - c * c / q1).sqrt());
             let (mut st, mut st2, mut sd, mut sd2) = (0.0, 0.0, 0.0, 0.0);
             for _ in 0..n {
@@ -292,6 +288,14 @@ fn parallel_equals_sequential_bitwise_and_tiles_compose() {
             }
         }
         assert!(plan.tile(55..62, 0..3, Mat::zeros(7, 3).as_mut(), None).is_err());
+        // outputs given as transposed (row-major) views work too
+        let mut kt = Mat::zeros(20, 10);
+        plan.tile(30..40, 5..25, kt.as_mut().transpose_mut(), None).unwrap();
+        for i in 0..10 {
+            for j in 0..20 {
+                assert_eq!(kt[(j, i)], k[(i, j)]);
+            }
+        }
     }
 }
 

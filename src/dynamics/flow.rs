@@ -13,7 +13,9 @@
 //! after a number of steps. At `t = infinity`, when `K` is numerically positive definite,
 //! `f(X) = Y` and `f(x*) = f_0(x*) - K(x*, X) K^{-1} d(0)` by a Cholesky solve; when `K` is
 //! singular the eigenbasis gives the pseudo-inverse limit: null modes (`lambda <= cutoff`,
-//! see [`Spectrum`]) keep their residual and contribute nothing to `f(x*)`.
+//! see [`Spectrum`]) keep their residual and contribute nothing to `f(x*)`. Null modes are
+//! treated as `lambda = 0` exactly at every finite time too (`decay = 1`, `gain = s t`), so
+//! the train loss is non-increasing all the way to infinity.
 //!
 //! All time points are evaluated together: `c = V^T d(0)` once, then one GEMM
 //! `V [diag(decay_p) c]_p` for the train outputs and `K(x*, X) (V [diag(gain_p) c]_p)` for
@@ -219,6 +221,9 @@ impl GradientFlow {
         let mut decay = Vec::with_capacity(lam.len());
         let mut gain = Vec::with_capacity(lam.len());
         for (i, &l) in lam.iter().enumerate() {
+            // eigenvalues <= cutoff are indistinguishable from 0: treated as exactly 0 at
+            // every time, so that finite times agree with the pseudo-inverse at infinity
+            let l = if self.spectrum.is_null(i) { 0.0 } else { l };
             let (dk, g) = match p {
                 Point::Time(t) if t.is_infinite() => {
                     if self.spectrum.is_null(i) {

@@ -29,6 +29,7 @@
 //! # Ok::<(), ntk::Error>(())
 //! ```
 
+pub mod compare;
 pub mod discrete;
 pub mod ensemble;
 pub mod flow;
@@ -37,6 +38,7 @@ mod linalg;
 pub mod loss;
 pub mod options;
 pub mod point;
+pub mod report;
 pub mod ser;
 pub mod spectral;
 pub mod spectrum;

@@ -203,7 +203,11 @@ pub fn checked_kernel(k: MatRef<'_, f64>, what: &str) -> Result<Mat<f64>> {
 pub fn check_symmetric(k: MatRef<'_, f64>, what: &str) -> Result<()> {
     let n = k.nrows();
     if k.ncols() != n {
-        return Err(Error::Shape(format!("{what} must be square, got {} x {}", n, k.ncols())));
+        return Err(Error::Shape(format!(
+            "{what} must be square (n x n, the kernel of the training points with themselves), got {} x {}",
+            n,
+            k.ncols()
+        )));
     }
     if n == 0 {
         return Err(Error::Data(format!("{what} is empty: at least one training point is needed")));

@@ -42,9 +42,56 @@ impl SlotMajor {
     }
 }
 
+/// Input layer for rows `i0..i0 + c.len()` against a point with `sqrt(q_in) = sq2`: on entry
+/// `s` holds the GEMM values `x_i . x_j`; on exit `c = x_i . x_j / d` and
+/// `s = r sqrt((1 - rho)(1 + rho))` (both 0 for a zero row). Pairs near rho = +-1 and the
+/// diagonal are fixed up by the caller.
+pub(crate) fn input_column(x1: &SlotMajor, i0: usize, sq2: f64, inv_d: f64, c: &mut [f64], s: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F (checked just above).
+            return unsafe { input_column_avx512(x1, i0, sq2, inv_d, c, s) };
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { input_column_avx2(x1, i0, sq2, inv_d, c, s) };
+        }
+    }
+    input_column_impl(x1, i0, sq2, inv_d, c, s)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn input_column_avx512(x1: &SlotMajor, i0: usize, sq2: f64, inv_d: f64, c: &mut [f64], s: &mut [f64]) {
+    input_column_impl(x1, i0, sq2, inv_d, c, s)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn input_column_avx2(x1: &SlotMajor, i0: usize, sq2: f64, inv_d: f64, c: &mut [f64], s: &mut [f64]) {
+    input_column_impl(x1, i0, sq2, inv_d, c, s)
+}
+
+#[inline(always)]
+fn input_column_impl(x1: &SlotMajor, i0: usize, sq2: f64, inv_d: f64, c: &mut [f64], s: &mut [f64]) {
+    let n = c.len();
+    let (_, sq1) = x1.slot(0, i0, n);
+    let s = &mut s[..n];
+    for k in 0..n {
+        let cc = s[k] * inv_d;
+        let r = sq1[k] * sq2;
+        let rho = (cc / r).clamp(-1.0, 1.0);
+        let live = r > 0.0;
+        c[k] = if live { cc } else { 0.0 };
+        s[k] = if live { r * ((1.0 - rho) * (1.0 + rho)).sqrt() } else { 0.0 };
+    }
+}
+
 /// Run the hidden layers and the readout for rows `i0..i0 + c.len()` against one point with
 /// variances `v2` (point-major) and their square roots `sq2`. On entry `c`, `s` hold the
 /// input-layer covariance and sine part; on exit `c` holds the NNGP and `th` the NTK.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn relu_column(rec: &Recursion, x1: &SlotMajor, i0: usize, v2: &[f64], sq2: &[f64], c: &mut [f64], s: &mut [f64], th: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     {

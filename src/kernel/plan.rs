@@ -13,12 +13,13 @@
 //! `c` and `s = sqrt(q1 q2 - c^2)` to full accuracy (GEMM's `c` is only accurate to a few
 //! ulps of |x||x'|, which near rho = +-1 leaves `s` with an error of ~1e-8 |x||x'|).
 
-use super::columns::{relu_column, SlotMajor};
+use super::columns::{input_column, relu_column, SlotMajor};
 use super::pair::Recursion;
 use crate::Activation;
 use crate::special::dd::{dot2_iter, Dd};
 use crate::{Error, Network, Result};
 use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use std::ops::Range;
 
@@ -214,7 +215,21 @@ impl<'a> KernelPlan<'a> {
             }
         }
         let mut gram = Mat::zeros(rows.len(), cols.len());
-        self.tile_into(rows, cols, gram.as_mut(), nngp, ntk, false);
+        // the vectorized path needs column-major buffers; compute into our own and copy
+        // when the caller's views are laid out differently (e.g. transposed)
+        let col_major = |m: &MatMut<'_, f64>| m.row_stride() == 1;
+        if col_major(&nngp) && ntk.as_ref().is_none_or(col_major) {
+            self.tile_into(rows, cols, gram.as_mut(), nngp, ntk, false);
+        } else {
+            let mut k = Mat::zeros(want.0, want.1);
+            let mut t = ntk.as_ref().map(|_| Mat::zeros(want.0, want.1));
+            self.tile_into(rows, cols, gram.as_mut(), k.as_mut(), t.as_mut().map(|t| t.as_mut()), false);
+            let mut nngp = nngp;
+            nngp.copy_from(&k);
+            if let (Some(mut dst), Some(src)) = (ntk, t) {
+                dst.copy_from(&src);
+            }
+        }
         Ok(())
     }
 
@@ -235,14 +250,30 @@ impl<'a> KernelPlan<'a> {
             return;
         }
         let x2 = self.x2();
-        matmul(
-            gram.as_mut(),
-            Accum::Replace,
-            self.x1.subrows(r0, nr),
-            x2.subrows(c0, nc).transpose(),
-            1.0,
-            Par::Seq,
-        );
+        // a diagonal tile of a symmetric kernel (r0 == c0) needs only its lower triangle
+        let lower_only = lower_only && r0 == c0 && nr == nc;
+        if lower_only {
+            triangular::matmul(
+                gram.as_mut(),
+                BlockStructure::TriangularLower,
+                Accum::Replace,
+                self.x1.subrows(r0, nr),
+                BlockStructure::Rectangular,
+                x2.subrows(c0, nc).transpose(),
+                BlockStructure::Rectangular,
+                1.0,
+                Par::Seq,
+            );
+        } else {
+            matmul(
+                gram.as_mut(),
+                Accum::Replace,
+                self.x1.subrows(r0, nr),
+                x2.subrows(c0, nc).transpose(),
+                1.0,
+                Par::Seq,
+            );
+        }
         let len = self.rec.vars_len();
         let (vars1, vars2) = (&self.vars1, self.vars2());
         let inv_d = 1.0 / self.d as f64;
@@ -278,22 +309,34 @@ impl<'a> KernelPlan<'a> {
                 ) else {
                     unreachable_layout()
                 };
-                let (cv, sv) = (cv.as_slice_mut(), sv.as_slice_mut());
-                for ii in 0..nr {
-                    let (c, s) = input(ii, jj, sv[ii]);
-                    cv[ii] = c;
-                    sv[ii] = s;
+                // rows above the diagonal of a diagonal tile are neither needed nor computed
+                let i_start = if lower_only { jj } else { 0 };
+                let (cv, sv) = (&mut cv.as_slice_mut()[i_start..], &mut sv.as_slice_mut()[i_start..]);
+                let i0 = r0 + i_start;
+                input_column(x1_slots, i0, sq2[j * len], inv_d, cv, sv);
+                // fix-ups, rare: the diagonal, and pairs within 5e-4 of rho = +-1
+                for k in 0..cv.len() {
+                    let i = i0 + k;
+                    if symmetric && i == j {
+                        cv[k] = vars1[i * len];
+                        sv[k] = 0.0;
+                    } else {
+                        let r = x1_slots.sq[i] * sq2[j * len];
+                        if cv[k] * cv[k] > REFINE * REFINE * (r * r) {
+                            (cv[k], sv[k]) = self.refine(i, j);
+                        }
+                    }
                 }
                 let th: &mut [f64] = match ntk.as_mut() {
                     Some(t) => match t.as_mut().col_mut(jj).try_as_col_major_mut() {
-                        Some(col) => col.as_slice_mut(),
+                        Some(col) => &mut col.as_slice_mut()[i_start..],
                         None => unreachable_layout(),
                     },
-                    None => &mut th_scratch,
+                    None => &mut th_scratch[i_start..],
                 };
                 let v2 = &vars2[j * len..(j + 1) * len];
                 let s2 = &sq2[j * len..(j + 1) * len];
-                relu_column(&self.rec, x1_slots, r0, v2, s2, cv, sv, th);
+                relu_column(&self.rec, x1_slots, r0 + i_start, v2, s2, cv, sv, th);
             }
             return;
         }
@@ -330,7 +373,7 @@ impl<'a> KernelPlan<'a> {
         let s11 = dot2_iter((0..d).map(|k| (a(k), a(k))));
         let s22 = dot2_iter((0..d).map(|k| (b(k), b(k))));
         let t12 = dot2_iter((0..d).map(|k| (a(k), b(k))));
-        let det = s11.mul(s22).add(t12.mul(t12).neg()).to_f64().max(0.0).sqrt() / (e1 * e2);
+        let det = (s11 * s22 + -(t12 * t12)).to_f64().max(0.0).sqrt() / (e1 * e2);
         // the same operation as the per-point variances (|x|^2 / d), so that duplicates
         // get c == q bitwise
         let df = d as f64;

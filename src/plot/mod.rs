@@ -30,6 +30,7 @@
 //! ```
 
 pub mod convergence;
+pub mod dynamics;
 pub mod heatmap;
 pub mod profile;
 

@@ -42,24 +42,35 @@ impl Dd {
         self.hi + self.lo
     }
 
+}
+
+impl std::ops::Add for Dd {
+    type Output = Dd;
     /// Sum of two double-doubles.
     #[inline]
-    pub fn add(self, o: Dd) -> Dd {
+    fn add(self, o: Dd) -> Dd {
         let (s, e) = two_sum(self.hi, o.hi);
         let e = e + self.lo + o.lo;
         let (hi, lo) = two_sum(s, e);
         Dd { hi, lo }
     }
 
+}
+
+impl std::ops::Neg for Dd {
+    type Output = Dd;
     /// Negation.
     #[inline]
-    pub fn neg(self) -> Dd {
+    fn neg(self) -> Dd {
         Dd { hi: -self.hi, lo: -self.lo }
     }
+}
 
+impl std::ops::Mul for Dd {
+    type Output = Dd;
     /// Product of two double-doubles (relative error ~ 2^-104).
     #[inline]
-    pub fn mul(self, o: Dd) -> Dd {
+    fn mul(self, o: Dd) -> Dd {
         let (p, e) = two_prod(self.hi, o.hi);
         let e = e + (self.hi * o.lo + self.lo * o.hi);
         let (hi, lo) = two_sum(p, e);
@@ -110,7 +121,7 @@ mod tests {
         let eps = 1e-12;
         let y = [0.3 + eps * 1.2, -1.2 + eps * 0.3, 0.7];
         let (xx, yy, xy) = (dot2(&x, &x), dot2(&y, &y), dot2(&x, &y));
-        let det = xx.mul(yy).add(xy.mul(xy).neg()).to_f64();
+        let det = (xx * yy + -(xy * xy)).to_f64();
         // exact: (x0 y1 - x1 y0)^2 + (x0 y2 - x2 y0)^2 + (x1 y2 - x2 y1)^2
         // 2x2 minors by Kahan's FMA algorithm (accurate to a few ulps)
         let m = |a: f64, b: f64, c: f64, d: f64| {

@@ -1,10 +1,415 @@
-//! `ntk predict` (placeholder: being implemented).
+//! `ntk predict`: training dynamics without training. Loads data and kernels (computed from
+//! a network description, or precomputed .npy files), calls `ntk::dynamics`, and writes the
+//! JSON report (atomically) and optional plots.
+
+use crate::common::{self, NetworkArgs};
+use anyhow::Context;
+use faer::Mat;
+use ntk::dynamics::compare::{CompareConfig, compare};
+use ntk::dynamics::report::{KernelSet, Request, evaluate, to_json};
+use ntk::dynamics::{FlowOptions, Loss, Point, Ridge, TestData, Training};
+use ntk::kernel::{self, KernelOptions};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const AFTER_HELP: &str = "\
+Examples:
+  # gradient flow of a ReLU network's NTK, neural-tangents' loss convention
+  ntk predict --x-train x.npy --y-train y.npy --x-test xt.npy --y-test yt.npy \\
+      --activation relu --depth 2 --w-std 1.5 --b-std 0.1 --lr 1 --loss mean \\
+      --times 0,1,10,100,inf --steps 0,10,100 --ensemble --out pred.json --plot plots/
+  # precomputed kernels instead of a network
+  ntk predict --y-train y.npy --ntk-train k.npy --ntk-test-train kt.npy --lr 0.1 --out pred.json
+  # next to real training: 3 networks each of widths 64 and 1024
+  ntk predict --x-train x.npy --y-train y.npy --x-test xt.npy --arch net.toml --lr 0.5 \\
+      --steps 0,10,100,1000 --check-width 64,1024 --seeds 3 --out pred.json --plot plots/
+
+Time: with the default --loss sum (L = 1/2 ||f - Y||^2) the train residual is
+d(t) = exp(-lr K t) d(0), and t counts gradient-descent steps. --loss mean
+(L = 1/(2N) ||f - Y||^2, N = number of train outputs) is neural-tangents' convention:
+d(t) = exp(-lr K t / N). See docs/dynamics.md.
+
+The JSON holds times (\"inf\" for infinity), fx_train/fx_test (times x points x outputs),
+loss_train/loss_test, mode_residual, eigenvalues, gradient_descent (with --steps), ensemble.ntk
+and ensemble.nngp (with --ensemble: test_mean, test_cov), max_learning_rate, diagnostics and
+warnings. It never holds NaN or null; it is written atomically (a failed run leaves no file).";
 
 /// Arguments of `ntk predict`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// Training inputs X (n x d), .npy or .csv. Needed with a network description.
+    #[arg(long, value_name = "FILE")]
+    pub x_train: Option<PathBuf>,
+    /// Training targets Y (n or n x k), .npy or .csv.
+    #[arg(long, value_name = "FILE")]
+    pub y_train: PathBuf,
+    /// Test inputs x* (m x d).
+    #[arg(long, value_name = "FILE")]
+    pub x_test: Option<PathBuf>,
+    /// Test targets (m or m x k), for the test loss.
+    #[arg(long, value_name = "FILE")]
+    pub y_test: Option<PathBuf>,
+    /// Initial train outputs f_0(X) (n x k). Default 0 (the infinite ensemble's mean).
+    #[arg(long, value_name = "FILE")]
+    pub f0_train: Option<PathBuf>,
+    /// Initial test outputs f_0(x*) (m x k). Default 0.
+    #[arg(long, value_name = "FILE")]
+    pub f0_test: Option<PathBuf>,
+    #[command(flatten)]
+    pub net: NetworkArgs,
+    /// Precomputed NTK(X, X) (.npy/.csv) instead of a network.
+    #[arg(long, value_name = "FILE")]
+    pub ntk_train: Option<PathBuf>,
+    /// Precomputed NTK(x*, X) (m x n).
+    #[arg(long, value_name = "FILE")]
+    pub ntk_test_train: Option<PathBuf>,
+    /// Precomputed NNGP(X, X).
+    #[arg(long, value_name = "FILE")]
+    pub nngp_train: Option<PathBuf>,
+    /// Precomputed NNGP(x*, X) (m x n).
+    #[arg(long, value_name = "FILE")]
+    pub nngp_test_train: Option<PathBuf>,
+    /// Precomputed NNGP(x*, x*) (m x m), for --ensemble.
+    #[arg(long, value_name = "FILE")]
+    pub nngp_test: Option<PathBuf>,
+    /// Learning rate eta (> 0).
+    #[arg(long, value_name = "ETA", allow_negative_numbers = true)]
+    pub lr: f64,
+    /// Gradient-flow times, comma-separated; `inf` is t = infinity.
+    #[arg(long, value_name = "LIST", default_value = "0,1,10,100,1000,inf", allow_hyphen_values = true)]
+    pub times: String,
+    /// Gradient-descent step counts, comma-separated (discrete GD with step lr).
+    #[arg(long, value_name = "LIST")]
+    pub steps: Option<String>,
+    /// Loss convention: sum (1/2 ||f - Y||^2, default) or mean (1/(2N) ||f - Y||^2, neural-tangents').
+    #[arg(long, value_name = "L", default_value = "sum", value_parser = parse_loss)]
+    pub loss: Loss,
+    /// Kernel that drives training: ntk (all layers, default) or nngp (readout only).
+    #[arg(long, value_name = "K", default_value = "ntk", value_parser = parse_training)]
+    pub kernel: Training,
+    /// Also compute the infinite-ensemble mean and covariance on the test points, for NTK
+    /// and for NNGP (readout-only) training.
+    #[arg(long)]
+    pub ensemble: bool,
+    /// Ridge added to the diagonal of the training kernel (absolute; see --diag-reg-relative).
+    #[arg(long, value_name = "R", default_value_t = 0.0, allow_negative_numbers = true)]
+    pub diag_reg: f64,
+    /// Scale --diag-reg by trace(K)/n (neural-tangents' default scaling).
+    #[arg(long)]
+    pub diag_reg_relative: bool,
+    /// Output JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Write plots (PNG and SVG) into this folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    /// Train finite networks of these hidden widths (comma-separated) by full-batch GD and
+    /// compare them with the prediction at --steps. Needs a network, --x-test and --steps.
+    #[arg(long, value_name = "W,..", value_delimiter = ',')]
+    pub check_width: Vec<usize>,
+    /// Networks per width for --check-width.
+    #[arg(long, value_name = "S", default_value_t = 3)]
+    pub seeds: usize,
+    /// First initialisation seed for --check-width.
+    #[arg(long, value_name = "SEED", default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// No summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_loss(s: &str) -> Result<Loss, String> {
+    Loss::parse(s).ok_or_else(|| format!("unknown loss `{s}`: use sum or mean"))
+}
+
+fn parse_training(s: &str) -> Result<Training, String> {
+    Training::parse(s).ok_or_else(|| format!("unknown kernel `{s}`: use ntk or nngp"))
+}
+
+fn read(path: &Path, flag: &str) -> anyhow::Result<Mat<f64>> {
+    ntk::io::read_matrix(path).with_context(|| format!("reading --{flag} {}", path.display()))
+}
+
+fn read_opt(path: &Option<PathBuf>, flag: &str) -> anyhow::Result<Option<Mat<f64>>> {
+    path.as_ref().map(|p| read(p, flag)).transpose()
+}
+
+fn network_given(n: &NetworkArgs) -> bool {
+    n.arch.is_some()
+        || n.activation.is_some()
+        || n.depth.is_some()
+        || n.w_std.is_some()
+        || n.b_std.is_some()
+        || n.parameterization.is_some()
+}
 
 /// Run `ntk predict`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    Err(crate::common::usage("`ntk predict` is not implemented yet"))
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let start = Instant::now();
+    // ---- validate the request before any work
+    let options = FlowOptions {
+        learning_rate: args.lr,
+        loss: args.loss,
+        ridge: if args.diag_reg_relative { Ridge::Relative(args.diag_reg) } else { Ridge::Absolute(args.diag_reg) },
+        threads: args.threads,
+    };
+    if !(args.lr.is_finite() && args.lr > 0.0) {
+        return Err(common::usage(format!("--lr (learning_rate) must be a finite number > 0, got {}; e.g. --lr 0.1", args.lr)));
+    }
+    if !(args.diag_reg.is_finite() && args.diag_reg >= 0.0) {
+        return Err(common::usage(format!("--diag-reg must be a finite number >= 0, got {}; e.g. --diag-reg 1e-6", args.diag_reg)));
+    }
+    options.validate()?;
+    let times: Vec<f64> = Point::parse_times(&args.times)
+        .context("--times (e.g. --times 0,1,10,inf)")?
+        .iter()
+        .map(Point::as_time)
+        .collect();
+    let steps: Vec<u64> = match &args.steps {
+        Some(s) => Point::parse_steps(s)
+            .context("--steps (e.g. --steps 0,10,100)")?
+            .iter()
+            .map(|p| p.as_time() as u64)
+            .collect(),
+        None => Vec::new(),
+    };
+    if times.is_empty() {
+        return Err(common::usage("--times is empty: give at least one time, e.g. --times 0,10,inf"));
+    }
+    let precomputed = [&args.ntk_train, &args.ntk_test_train, &args.nngp_train, &args.nngp_test_train, &args.nngp_test]
+        .iter()
+        .any(|p| p.is_some());
+    if precomputed && network_given(&args.net) {
+        return Err(common::usage(
+            "both a network and precomputed kernels were given: pass either the network flags \
+             (--arch or --activation/--depth/--w-std/--b-std) or --ntk-train/--nngp-train ... files",
+        ));
+    }
+    if !args.check_width.is_empty() {
+        if precomputed {
+            return Err(common::usage("--check-width trains networks: give a network description, not precomputed kernels"));
+        }
+        if args.kernel != Training::Ntk {
+            return Err(common::usage("--check-width trains all layers: use --kernel ntk"));
+        }
+        if steps.is_empty() {
+            return Err(common::usage("--check-width compares at gradient-descent steps: pass --steps, e.g. --steps 0,10,100,1000"));
+        }
+        if args.x_test.is_none() {
+            return Err(common::usage("--check-width compares test outputs: pass --x-test FILE"));
+        }
+        if args.seeds == 0 || args.check_width.contains(&0) {
+            return Err(common::usage("--check-width widths and --seeds must be at least 1"));
+        }
+    }
+    if args.f0_test.is_some() && args.x_test.is_none() && args.ntk_test_train.is_none() && args.nngp_test_train.is_none() {
+        return Err(common::usage("--f0-test given without a test set: pass --x-test (or the test-train kernels)"));
+    }
+    ntk::io::check_writable(&args.out).context("--out")?;
+    if let Some(dir) = &args.plot {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| common::usage(format!("--plot {}: cannot create the folder: {e}", dir.display())))?;
+    }
+
+    // ---- data
+    let y_train = read(&args.y_train, "y-train")?;
+    let y_test = read_opt(&args.y_test, "y-test")?;
+    let f0_train = read_opt(&args.f0_train, "f0-train")?;
+    let f0_test = read_opt(&args.f0_test, "f0-test")?;
+    let x_train = read_opt(&args.x_train, "x-train")?;
+    let x_test = read_opt(&args.x_test, "x-test")?;
+
+    // ---- kernels
+    let mut net = None;
+    let (ntk_train, ntk_test_train, nngp_train, nngp_test_train, nngp_test) = if precomputed {
+        (
+            read_opt(&args.ntk_train, "ntk-train")?,
+            read_opt(&args.ntk_test_train, "ntk-test-train")?,
+            read_opt(&args.nngp_train, "nngp-train")?,
+            read_opt(&args.nngp_test_train, "nngp-test-train")?,
+            read_opt(&args.nngp_test, "nngp-test")?,
+        )
+    } else {
+        let network = args.net.network()?;
+        let x = x_train.as_ref().ok_or_else(|| {
+            common::usage("a network needs the training inputs: pass --x-train FILE (or precomputed kernels)")
+        })?;
+        if let Some(xt) = &x_test {
+            if xt.ncols() != x.ncols() {
+                return Err(common::usage(format!(
+                    "--x-test has {} columns but --x-train has {}: both need the same input dimension",
+                    xt.ncols(),
+                    x.ncols()
+                )));
+            }
+        }
+        let want_ntk = args.kernel == Training::Ntk || args.ensemble;
+        let ko = KernelOptions { compute_ntk: want_ntk, threads: args.threads, ..Default::default() };
+        let ktt = kernel::kernels(&network, x.as_ref(), None, &ko)?;
+        let (kst, kss) = match &x_test {
+            Some(xt) => {
+                let kst = kernel::kernels(&network, xt.as_ref(), Some(x.as_ref()), &ko)?;
+                let kss = if args.ensemble {
+                    let o = KernelOptions { compute_ntk: false, ..ko.clone() };
+                    Some(kernel::kernels(&network, xt.as_ref(), None, &o)?.nngp)
+                } else {
+                    None
+                };
+                (Some(kst), kss)
+            }
+            None => (None, None),
+        };
+        net = Some(network);
+        let (kst_nngp, kst_ntk) = match kst {
+            Some(k) => (Some(k.nngp), k.ntk),
+            None => (None, None),
+        };
+        (ktt.ntk, kst_ntk, Some(ktt.nngp), kst_nngp, kss)
+    };
+    let ks = KernelSet {
+        ntk_train: r(&ntk_train),
+        ntk_test_train: r(&ntk_test_train),
+        nngp_train: r(&nngp_train),
+        nngp_test_train: r(&nngp_test_train),
+        nngp_test: r(&nngp_test),
+    };
+    if let (Some(y), Some(kt)) = (&y_test, if args.kernel == Training::Ntk { &ntk_test_train } else { &nngp_test_train }) {
+        if y.nrows() != kt.nrows() {
+            return Err(common::usage(format!(
+                "--y-test has {} rows but there are {} test points",
+                y.nrows(),
+                kt.nrows()
+            )));
+        }
+    }
+    let req = Request {
+        y_train: y_train.as_ref(),
+        y_test: r(&y_test),
+        f0_train: r(&f0_train),
+        f0_test: r(&f0_test),
+        times,
+        steps: steps.clone(),
+        kernel: args.kernel,
+        ensemble: args.ensemble,
+        options,
+    };
+    let mut ev = evaluate(&ks, &req)?;
+
+    // ---- real training
+    if !args.check_width.is_empty() {
+        let (Some(network), Some(x), Some(xt), Some(kt)) = (&net, &x_train, &x_test, &ntk_test_train) else {
+            return Err(common::usage("--check-width needs a network, --x-train and --x-test"));
+        };
+        let cfg = CompareConfig {
+            net: network,
+            x_train: x.as_ref(),
+            x_test: xt.as_ref(),
+            k_test_train: kt.as_ref(),
+            y_test: r(&y_test),
+            steps: steps.clone(),
+            widths: args.check_width.clone(),
+            seeds: args.seeds,
+            seed: args.seed,
+            threads: args.threads,
+        };
+        ev.report.check = Some(compare(&ev.flow, &cfg).context("training the finite networks")?);
+    }
+
+    // ---- plots, then the JSON (written last, atomically)
+    let mut plots = Vec::new();
+    if let Some(dir) = &args.plot {
+        use ntk::plot::dynamics as pd;
+        let kt = if args.kernel == Training::Ntk { r(&ntk_test_train) } else { r(&nngp_test_train) };
+        let test = kt.map(|k| TestData { k_test_train: k, f0_test: r(&f0_test), y_test: r(&y_test) });
+        let check = ev.report.check.as_ref();
+        plots.extend(pd::loss_figure(&ev.flow, r(&f0_train), test, &steps, check)?.save(&dir.join("loss"))?);
+        plots.extend(pd::modes_figure(&ev.flow, r(&f0_train))?.save(&dir.join("modes"))?);
+        if let (Some(e), Some(_)) = (&ev.ensemble_ntk, ks.ntk_test_train) {
+            let et = ntk::dynamics::EnsembleTest {
+                ntk_test_train: ks.ntk_test_train,
+                nngp_test_train: ks.nngp_test_train.context("NNGP test-train kernel")?,
+                nngp_test_test: ks.nngp_test.context("NNGP test kernel")?,
+            };
+            // the ensemble where the trained networks stop (steps), else the last time
+            let (point, step_idx, when) = match ev.report.check.as_ref().and_then(|c| c.steps.last().copied()) {
+                Some(last) => (Point::Steps(last), Some(steps_len(&ev.report) - 1), format!("step {last}")),
+                None => {
+                    let p = Point::Time(req.times.last().copied().unwrap_or(0.0));
+                    (p, None, format!("t = {p}"))
+                }
+            };
+            let m = e.test(&et, &[point])?;
+            plots.extend(pd::band_figure(&m[0], 0, r(&y_test), check, step_idx, &when).save(&dir.join("test_predictions"))?);
+        }
+        if let Some(c) = check {
+            if c.summary.len() > 1 {
+                plots.extend(pd::width_figure(c).save(&dir.join("width"))?);
+            }
+        }
+    }
+    let json = to_json(&ev.report)?;
+    let mut json = json;
+    if let Some(obj) = json.as_object_mut() {
+        obj.insert("command".into(), serde_json::Value::String(common::command_line()));
+        obj.insert("seconds".into(), serde_json::json!(start.elapsed().as_secs_f64()));
+    }
+    ntk::io::write_json_atomic(&args.out, &json).with_context(|| format!("writing {}", args.out.display()))?;
+
+    if !args.quiet {
+        let rep = &ev.report;
+        let d = &rep.diagnostics;
+        for w in &rep.warnings {
+            eprintln!("warning: {w}");
+        }
+        eprintln!(
+            "{} kernel n = {}: lambda in [{:.3e}, {:.3e}], condition {:.3e}, {} clipped; max stable lr ({} loss) = {}",
+            rep.kernel.name(),
+            rep.n_train,
+            d.min_eigenvalue,
+            d.max_eigenvalue,
+            d.condition_number,
+            d.negative_clipped,
+            rep.loss.name(),
+            rep.max_learning_rate.map_or("unbounded".to_string(), |m| format!("{m:.6}"))
+        );
+        let last = rep.flow.loss_train.len() - 1;
+        eprintln!(
+            "train loss {:.4e} (t = {}) -> {:.4e} (t = {}){}",
+            rep.flow.loss_train[0],
+            rep.times[0],
+            rep.flow.loss_train[last],
+            rep.times[last],
+            rep.flow.loss_test.as_ref().map_or(String::new(), |l| format!("; test loss {:.4e} -> {:.4e}", l[0], l[last]))
+        );
+        if let Some(c) = &rep.check {
+            for s in &c.summary {
+                eprintln!(
+                    "width {:6}: trained vs predicted test outputs, rms {:.4e} (relative {:.3e}); NTK moved {}",
+                    s.width,
+                    s.deviation_test,
+                    s.relative_deviation_test,
+                    s.ntk_change.map_or("-".into(), |v| format!("{v:.3e}"))
+                );
+            }
+        }
+        eprintln!(
+            "wrote {}{} in {:.2} s",
+            args.out.display(),
+            if plots.is_empty() { String::new() } else { format!(" and {} plot files", plots.len()) },
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn r(m: &Option<Mat<f64>>) -> Option<faer::MatRef<'_, f64>> {
+    m.as_ref().map(|m| m.as_ref())
+}
+
+fn steps_len(r: &ntk::dynamics::report::Report) -> usize {
+    r.check.as_ref().map_or(0, |c| c.steps.len())
 }
