@@ -12,7 +12,8 @@
 
 use crate::converge::{self, ConvergenceReport, ProfileConfig, SweepConfig};
 use crate::data::Dataset;
-use crate::dynamics::{FlowOptions, GradientFlow, Point, TestData};
+use crate::dynamics::compare::{compare, CompareConfig, WidthSummary};
+use crate::dynamics::{Ensemble, EnsembleTest, FlowOptions, GradientFlow, Loss, Point, TestData};
 use crate::kernel::{KernelOptions, KernelPlan};
 use crate::{Activation, Error, Network, Result};
 use faer::{Mat, MatRef};
@@ -59,6 +60,11 @@ pub struct DemoReport {
     pub digits: Vec<DigitsResult>,
     /// Width convergence of the empirical NTK/NNGP on the unit circle.
     pub convergence: Option<ConvergenceReport>,
+    /// Predicted vs trained dynamics (digits 3 vs 8): per width, the deviation of trained
+    /// networks from the kernel prediction.
+    pub dynamics: Vec<WidthSummary>,
+    /// The learning rate used for the dynamics stage and the largest stable one.
+    pub dynamics_learning_rate: (f64, f64),
     /// Seconds per stage.
     pub stage_seconds: Vec<(String, f64)>,
     /// Files written (relative to the output folder).
@@ -188,11 +194,21 @@ pub fn run(opts: &DemoOptions, progress: &dyn Fn(&str)) -> Result<DemoReport> {
     files.extend(crate::plot::profile::profile(&profile, "scaled-down Jacot et al. 2018 setting", &opts.out)?);
     stage_seconds.push(("kernel profile".into(), t0.elapsed().as_secs_f64()));
 
+    // predicted vs trained dynamics
+    let t0 = Instant::now();
+    let widths = if opts.quick { vec![16, 128] } else { vec![32, 256, 1024] };
+    progress(&format!("dynamics: digits 3 vs 8, kernel prediction vs trained networks of widths {widths:?}"));
+    let (dynamics, lr, files_dyn) = dynamics_stage(&opts.out, &widths, if opts.quick { 2 } else { 3 }, opts.seed, opts.threads)?;
+    files.extend(files_dyn);
+    stage_seconds.push(("predicted vs trained dynamics".into(), t0.elapsed().as_secs_f64()));
+
     let mut report = DemoReport {
         version: crate::VERSION.to_string(),
         digits_split: (n_train, n_test),
         digits,
         convergence: Some(conv),
+        dynamics,
+        dynamics_learning_rate: lr,
         stage_seconds,
         files: files
             .iter()
@@ -203,6 +219,68 @@ pub fn run(opts: &DemoOptions, progress: &dyn Fn(&str)) -> Result<DemoReport> {
     report.seconds = start.elapsed().as_secs_f64();
     write_summary(&opts.out, &mut report)?;
     Ok(report)
+}
+
+/// Binary regression digits 3 (-1) vs 8 (+1): 32 train and 64 test images.
+fn three_vs_eight() -> Result<(Mat<f64>, Mat<f64>, Mat<f64>, Mat<f64>)> {
+    let d = Dataset::Digits.load()?;
+    let labels = d.labels.ok_or_else(|| Error::Data("digits without labels".into()))?;
+    let idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == 3 || labels[i] == 8).collect();
+    let pick = |ids: &[usize]| {
+        let x = Mat::from_fn(ids.len(), d.x.ncols(), |i, j| d.x[(ids[i], j)]);
+        let y = Mat::from_fn(ids.len(), 1, |i, _| if labels[ids[i]] == 8 { 1.0 } else { -1.0 });
+        (x, y)
+    };
+    let (x_train, y_train) = pick(&idx[..32]);
+    let (x_test, y_test) = pick(&idx[32..96]);
+    Ok((x_train, y_train, x_test, y_test))
+}
+
+/// Gradient descent predicted from the analytic NTK next to real finite networks trained from
+/// the same initial outputs; plots of the losses, test predictions with the ensemble's
+/// +-2 sigma band, and the deviation against width.
+fn dynamics_stage(out: &Path, widths: &[usize], seeds: usize, seed: u64, threads: usize) -> Result<(Vec<WidthSummary>, (f64, f64), Vec<PathBuf>)> {
+    use crate::plot::dynamics as pd;
+    let (x, y, xt, yt) = three_vs_eight()?;
+    let net = Network::mlp(Activation::Relu, 2, 2f64.sqrt(), 0.1)?;
+    let ko = KernelOptions { threads, ..Default::default() };
+    let missing = || Error::Numerical("NTK not computed".into());
+    let k = KernelPlan::new(&net, x.as_ref(), None)?.compute(&ko, None)?;
+    let kst = KernelPlan::new(&net, xt.as_ref(), Some(x.as_ref()))?.compute(&ko, None)?;
+    let kss = KernelPlan::new(&net, xt.as_ref(), None)?.compute(&KernelOptions { compute_ntk: false, ..ko.clone() }, None)?;
+    let (ntk, ntk_st) = (k.ntk.as_ref().ok_or_else(missing)?, kst.ntk.as_ref().ok_or_else(missing)?);
+    let max_lr = crate::dynamics::max_learning_rate(ntk.as_ref(), Loss::Sum, 1, faer::Par::Seq)?
+        .ok_or_else(|| Error::Numerical("the train NTK has no positive eigenvalue".into()))?;
+    let lr = 0.5 * max_lr;
+    let fopts = FlowOptions { learning_rate: lr, threads, ..Default::default() };
+    let ens = Ensemble::ntk(ntk.as_ref(), k.nngp.as_ref(), y.as_ref(), &fopts)?;
+    let steps: Vec<u64> = vec![0, 1, 2, 5, 10, 20, 50, 100, 200, 500];
+    let cfg = CompareConfig {
+        net: &net,
+        x_train: x.as_ref(),
+        x_test: xt.as_ref(),
+        k_test_train: ntk_st.as_ref(),
+        y_test: Some(yt.as_ref()),
+        steps: steps.clone(),
+        widths: widths.to_vec(),
+        seeds,
+        seed,
+        threads,
+    };
+    let check = compare(ens.flow(), &cfg)?;
+    let mut files = Vec::new();
+    let test = TestData { k_test_train: ntk_st.as_ref(), f0_test: None, y_test: Some(yt.as_ref()) };
+    files.extend(pd::loss_figure(ens.flow(), None, Some(test), &steps, Some(&check))?.save(&out.join("dynamics_loss"))?);
+    let et = EnsembleTest { ntk_test_train: Some(ntk_st.as_ref()), nngp_test_train: kst.nngp.as_ref(), nngp_test_test: kss.nngp.as_ref() };
+    let last = *steps.last().unwrap_or(&0);
+    let m = ens.test(&et, &[Point::Steps(last)])?;
+    let band = m.first().ok_or_else(|| Error::Numerical("no ensemble moments".into()))?;
+    files.extend(
+        pd::band_figure(band, 0, Some(yt.as_ref()), Some(&check), Some(steps.len() - 1), &format!("step {last}"))
+            .save(&out.join("dynamics_test_predictions"))?,
+    );
+    files.extend(pd::width_figure(&check).save(&out.join("dynamics_width"))?);
+    Ok((check.summary, (lr, max_lr), files))
 }
 
 /// Heatmap of the NTK of 300 training digits sorted by label.
@@ -264,6 +342,25 @@ fn write_summary(out: &Path, report: &mut DemoReport) -> Result<()> {
             f(c.ntk_slope),
             f(c.nngp_slope)
         ));
+    }
+    if !report.dynamics.is_empty() {
+        let (lr, max_lr) = report.dynamics_learning_rate;
+        s.push_str(&format!(
+            "\n## 3. Predicted vs trained dynamics (digits 3 vs 8, 32 train / 64 test, relu depth 2)\n\n\
+             Full-batch gradient descent, loss 1/2 ||f - Y||^2, learning rate {lr:.4} (half the largest \
+             stable rate {max_lr:.4}), 500 steps. Each finite network is compared with the kernel \
+             prediction from its own initial outputs (plots: `dynamics_loss`, `dynamics_test_predictions`, \
+             `dynamics_width`).\n\n| width | max test deviation (RMS over seeds) | relative | NTK change during training |\n|---|---|---|---|\n"
+        ));
+        for w in &report.dynamics {
+            s.push_str(&format!(
+                "| {} | {:.4} | {:.4} | {} |\n",
+                w.width,
+                w.deviation_test,
+                w.relative_deviation_test,
+                w.ntk_change.map_or("n/a".into(), |c| format!("{c:.4}"))
+            ));
+        }
     }
     s.push_str("\n## Time per stage\n\n| stage | seconds |\n|---|---|\n");
     for (stage, secs) in &report.stage_seconds {

@@ -1,5 +1,7 @@
 //! Special functions: accurate normal and bivariate-normal distribution functions, and
 //! double-double (compensated) dot products.
 
+pub mod bvn;
 pub mod dd;
 pub mod fastmath;
+pub mod normal;
