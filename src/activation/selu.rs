@@ -60,7 +60,7 @@
 
 use super::Dual;
 use crate::special::bvn::{tilts, GL8_PUB};
-use crate::special::normal::{mills, mills_m_half, mills_mixed, FRAC_1_SQRT_2PI};
+use crate::special::normal::{mills, mills_m_half, mills_mixed, mills_mixed_diag, FRAC_1_SQRT_2PI};
 use std::f64::consts::FRAC_PI_2;
 
 /// SELU alpha, 1.6732632423543772848... correctly rounded (the value JAX and neural-tangents use).
@@ -154,13 +154,13 @@ pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
     }
     let rho = (c / rr).clamp(-1.0, 1.0);
     let r = (s / rr).min(1.0);
-    let (mut t, tdot) = t_and_tdot(a, b, c, s, rho, r);
+    let (mut t, tdot, m_a, m_b) = t_and_tdot(a, b, c, s, rho, r);
     // small variances: integrate T from Price's theorem instead
     if rr < R_SMALL {
         t = t_by_price(a, b, c, s);
     }
-    let t11 = t_one(a, a);
-    let t22 = t_one(b, b);
+    let t11 = t_diag(a, m_a);
+    let t22 = t_diag(b, m_b);
     let sq = t11.sqrt() * t22.sqrt();
     let cn = (t / sq).clamp(-1.0, 1.0);
     let s_new = if c > 0.0 && 1.0 - cn < NEAR_ONE {
@@ -187,7 +187,18 @@ fn zero_variance(q1: f64, q2: f64) -> Dual {
 /// T at rho = +1 (v = (b/a) u): lam^2 (ab/2 + alpha^2 h(a, b)).
 #[inline]
 fn t_one(a: f64, b: f64) -> f64 {
-    L2 * (0.5 * a * b + ALPHA * ALPHA * mills_mixed(a, b))
+    if a == b {
+        t_diag(a, mills(a))
+    } else {
+        L2 * (0.5 * a * b + ALPHA * ALPHA * mills_mixed(a, b))
+    }
+}
+
+/// The variance map q' = T at rho = 1 with a = b = sqrt(q), given M(a): every diagonal value
+/// goes through here, so that var(q) and the T11, T22 used for s' agree bitwise.
+#[inline]
+fn t_diag(a: f64, m_a: f64) -> f64 {
+    L2 * (0.5 * a * a + ALPHA * ALPHA * mills_mixed_diag(a, m_a))
 }
 
 fn rho_one(q1: f64, q2: f64, a: f64, b: f64) -> Dual {
@@ -213,9 +224,9 @@ fn rho_minus_one(a: f64, b: f64) -> Dual {
     Dual { t, tdot, s: sq * ((1.0 - cn) * (1.0 + cn)).sqrt() }
 }
 
-/// (T, Tdot) by the closed forms of the module docs, 0 < r.
+/// (T, Tdot, M(a), M(b)) by the closed forms of the module docs, 0 < r.
 #[inline]
-fn t_and_tdot(a: f64, b: f64, c: f64, s: f64, rho: f64, r: f64) -> (f64, f64) {
+fn t_and_tdot(a: f64, b: f64, c: f64, s: f64, rho: f64, r: f64) -> (f64, f64, f64, f64) {
     let g = tilts(a, b, rho, r);
     let p0 = s.atan2(-c) * INV_2PI;
     let gu_c = g.m_a - g.u;
@@ -226,7 +237,7 @@ fn t_and_tdot(a: f64, b: f64, c: f64, s: f64, rho: f64, r: f64) -> (f64, f64) {
     let a3 = b * mills_m_half(s / b) * FRAC_1_SQRT_2PI + c * gu_c;
     let a4 = (g.uv - g.u) - (g.v - p0);
     let t = L2 * (a1 + ALPHA * (a2 + a3) + ALPHA * ALPHA * a4);
-    (t, tdot)
+    (t, tdot, g.m_a, g.m_b)
 }
 
 /// Tdot alone at covariance (R sin t, R cos t) given (sin t, cos t) (for the Price integrals).
@@ -500,46 +511,6 @@ mod tests {
         println!("selu dual vs brute-force 2-D quadrature: T {wt:.2e} (rel. to sqrt(T11 T22)), Tdot {wd:.2e}");
     }
 
-    #[test]
-    #[ignore]
-    fn explore_small_q() {
-        let qs = [1e-8, 1e-6, 1e-4, 1e-3, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0, 1e4];
-        for &q1 in &qs {
-            let mut line = format!("{q1:8.0e}:");
-            for &q2 in &qs {
-                let mut worst = 0.0f64;
-                for &rho in &[-0.95, -0.6, -0.2, 0.1, 0.5, 0.9, 0.99] {
-                    let (a, b) = (f64::sqrt(q1), f64::sqrt(q2));
-                    let (c, s) = cov(q1, q2, rho);
-                    let r = s / (a * b);
-                    let (tcf, _) = t_and_tdot(a, b, c, s, rho, r);
-                    let tp = t_by_price(a, b, c, s);
-                    let sq = (t_one(a, a) * t_one(b, b)).sqrt();
-                    worst = worst.max((tcf - tp).abs() / sq);
-                }
-                line += &format!(" {:5.1}", worst / f64::EPSILON);
-            }
-            println!("{line}");
-        }
-    }
-
-    #[test]
-    #[ignore]
-    fn explore_small_q_brute() {
-        for &(q1, q2) in &[(1e-8, 100.0), (1e-12, 7.0), (1e-6, 50.0), (1e-4, 30.0), (0.01, 3.0), (1e-4, 1e-4)] {
-            for &rho in &[-0.9999, -0.999, -0.95, -0.5, 0.5, 0.95, 0.999, 0.9999] {
-                let (a, b) = (f64::sqrt(q1), f64::sqrt(q2));
-                let (c, s) = cov(q1, q2, rho);
-                let r = s / (a * b);
-                let (tcf, _) = t_and_tdot(a, b, c, s, rho, r);
-                let tp = t_by_price(a, b, c, s);
-                let sq = (t_one(a, a) * t_one(b, b)).sqrt();
-                let (tb, _) = brute(q1, q2, rho);
-                println!("{q1:6.0e} {q2:6.0e} {rho:5.2}: closed {:8.1} price {:8.1} ulps", (tcf - tb).abs() / sq / f64::EPSILON, (tp - tb).abs() / sq / f64::EPSILON);
-            }
-        }
-    }
-
     /// (q1, q2, c, s, T, Tdot, s', sqrt(T11 T22)): 1-D adaptive quadrature (mpmath, 30 digits) of
     /// E[phi(u) g(u)] with g(u) = E[phi(v) | u] in closed form (a Gaussian conditional), and
     /// s' = sqrt(T11 T22 - T^2) formed in 30-digit arithmetic; s = sqrt(q1 q2 - c^2) exactly
@@ -637,32 +608,41 @@ mod tests {
         println!("selu vs 30-digit references: T {wt:.1e}, Tdot {wd:.1e}, s' {ws:.1e} (rel. to sqrt(T11 T22)); s' relative {ws_rel:.1e}");
     }
 
+    /// Rough ns per call against the ReLU dual (run with `--ignored --nocapture` in release).
     #[test]
     #[ignore]
-    fn explore_bracket() {
-        let (q1, q2, c, s): (f64, f64, f64, f64) = (1.3, 1.30000001, 1.3000000049999998, 2.3501403688490627e-08);
-        let (a, b) = (q1.sqrt(), q2.sqrt());
-        let (t11, t22) = (t_one(a, a), t_one(b, b));
-        println!("F {:e} price {:e} t {:e}", bracket(q1, q2, a, b, t11, t22), price_sine(a, b, c, s), dual(q1, q2, c, s).t);
-    }
-
-    #[test]
-    #[ignore]
-    fn explore_price_sine_rules() {
-        const GL4: [(f64, f64); 2] = [(0.339_981_043_584_856_3, 0.652_145_154_862_546_1), (0.861_136_311_594_052_6, 0.347_854_845_137_453_9)];
-        for &(q1, q2) in &[(1.0, 1.0), (0.05, 0.05), (4.0, 4.0), (25.0, 25.0), (100.0, 100.0), (1e4, 1e4), (0.3, 2.0)] {
-            for &th in &[0.02, 0.1, 0.2] {
-                let (a, b) = (f64::sqrt(q1), f64::sqrt(q2));
-                let f = |t: f64| {
-                    let (sn, cs) = t.sin_cos();
-                    tdot_at(a, b, cs, sn) * sn
-                };
-                let r4 = gl_integral(&GL4, 0.0, th, f);
-                let r6 = gl_integral(&GL6, 0.0, th, f);
-                let r8 = gl_integral(&GL8_PUB, 0.0, th, f);
-                let r12 = gl_integral(&GL12, 0.0, th, f);
-                println!("q {q1} {q2} th {th}: GL4 {:.1e} GL6 {:.1e} GL8 {:.1e}", (r4 / r12 - 1.0).abs(), (r6 / r12 - 1.0).abs(), (r8 / r12 - 1.0).abs());
-            }
+    fn timing_ns_per_call() {
+        use std::hint::black_box;
+        use std::time::Instant;
+        let n = 100_000;
+        let bench = |label: &str, equal: bool, rho: f64| {
+            let inputs: Vec<(f64, f64, f64, f64)> = (0..n)
+                .map(|i| {
+                    let q1 = 0.5 + 2.5 * (i as f64 / n as f64);
+                    let q2 = if equal { q1 } else { 1.0 + 0.3 * (i % 7) as f64 };
+                    let (c, s) = cov(q1, q2, rho);
+                    (q1, q2, c, s)
+                })
+                .collect();
+            let time = |f: &dyn Fn(f64, f64, f64, f64) -> Dual| {
+                let t0 = Instant::now();
+                let mut acc = 0.0;
+                for &(q1, q2, c, s) in &inputs {
+                    let d = f(black_box(q1), q2, c, s);
+                    acc += d.t + d.tdot + d.s;
+                }
+                black_box(acc);
+                t0.elapsed().as_nanos() as f64 / n as f64
+            };
+            let relu = time(&|q1, q2, c, s| crate::activation::relu::dual(q1, q2, c, s));
+            let selu = time(&|q1, q2, c, s| dual(q1, q2, c, s));
+            println!("{label:>28}: selu {selu:7.1} ns, relu {relu:5.1} ns, ratio {:5.1}", selu / relu);
+        };
+        for &rho in &[0.0, 0.3, 0.6, 0.9, 0.95, 0.999, -0.5, -0.95] {
+            bench(&format!("rho {rho}, q1 != q2"), false, rho);
+        }
+        for &rho in &[0.0, 0.6, 0.9] {
+            bench(&format!("rho {rho}, q1 == q2"), true, rho);
         }
     }
 

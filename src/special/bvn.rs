@@ -292,8 +292,10 @@ fn dw_tilts_rule(a: f64, b: f64, rho: f64, r: f64, m_a: f64, m_b: f64, rule: &[(
     let (a2, b2, ab) = (a * a, b * b, a * b);
     let ss = a2 + b2;
     // base terms exp(Q/2) Phi(h) Phi(k)
+    // equal tilts (equal variances, e.g. normalised inputs): G_v = G_u, two exponentials per node
+    let same = a == b;
     let base_u = m_a * cdf(-rho * a);
-    let base_v = m_b * cdf(-rho * b);
+    let base_v = if same { base_u } else { m_b * cdf(-rho * b) };
     let hp = a + rho * b;
     let kp = b + rho * a;
     let base_uv = if hp >= 0.0 && kp >= 0.0 {
@@ -316,9 +318,14 @@ fn dw_tilts_rule(a: f64, b: f64, rho: f64, r: f64, m_a: f64, m_b: f64, rule: &[(
             let q = wq * (omtt * omtt + tm * tm) / d;
             let wt = w / (1.0 + tau * tau);
             su += wt * (-a2 * p).exp();
-            sv += wt * (-b2 * p).exp();
+            if !same {
+                sv += wt * (-b2 * p).exp();
+            }
             suv += wt * (-ss * p - 2.0 * ab * q).exp();
         }
+    }
+    if same {
+        sv = su;
     }
     let f = tt * INV_2PI;
     let (mut u, mut v) = (base_u + f * su, base_v + f * sv);
