@@ -322,3 +322,37 @@ fn singular_kernel_reports_pseudo_inverse() {
     assert!(p["fx_train"][3][0][0].as_f64().unwrap().abs() < 1e-15);
     assert!(p["fx_test"][3][0][0].as_f64().unwrap().is_finite());
 }
+
+#[test]
+fn check_width_trains_networks_and_plots_them() {
+    let f = Files::new();
+    let out = f.p("pred.json");
+    let plots = f.p("plots");
+    ntk()
+        .arg("predict")
+        .args(["--x-train", &f.p("x_train.csv").display().to_string()])
+        .args(["--x-test", &f.p("x_test.csv").display().to_string()])
+        .args(["--y-train", &f.p("y_train.csv").display().to_string()])
+        .args(["--y-test", &f.p("y_test.csv").display().to_string()])
+        .args(["--activation", "relu", "--depth", "1", "--w-std", "1.5", "--b-std", "0.1"])
+        .args(["--lr", "0.01", "--steps", "10,100", "--check-width", "16,512", "--seeds", "1", "--ensemble"])
+        .args(["--threads", "1"])
+        .arg("--out")
+        .arg(&out)
+        .arg("--plot")
+        .arg(&plots)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("width    512"));
+    let p: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(no_nulls(&p));
+    let c = &p["check"];
+    assert_eq!(c["steps"], serde_json::json!([0, 10, 100]));
+    assert_eq!(c["runs"].as_array().unwrap().len(), 2);
+    let narrow = c["summary"][0]["deviation_test"].as_f64().unwrap();
+    let wide = c["summary"][1]["deviation_test"].as_f64().unwrap();
+    assert!(wide < narrow, "{wide} vs {narrow}");
+    for name in ["loss", "test_predictions", "width"] {
+        assert!(plots.join(format!("{name}.png")).exists(), "{name}");
+    }
+}

@@ -33,7 +33,7 @@ pub struct CompareConfig<'a> {
     pub k_test_train: MatRef<'a, f64>,
     /// Test targets, for the test loss.
     pub y_test: Option<MatRef<'a, f64>>,
-    /// Gradient-descent steps at which to record (and predict).
+    /// Gradient-descent steps at which to record (and predict); step 0 is always added.
     pub steps: Vec<u64>,
     /// Hidden widths to train.
     pub widths: Vec<usize>,
@@ -119,11 +119,13 @@ pub struct Comparison {
 /// let flow = GradientFlow::new(k.ntk.as_ref().unwrap().as_ref(), y.as_ref(),
 ///                              &FlowOptions { learning_rate: 0.1, ..Default::default() })?;
 /// let cfg = CompareConfig { net: &net, x_train: x.as_ref(), x_test: xt.as_ref(),
-///     k_test_train: kt.ntk.as_ref().unwrap().as_ref(), y_test: None, steps: vec![0, 5],
+///     k_test_train: kt.ntk.as_ref().unwrap().as_ref(), y_test: None, steps: vec![5],
 ///     widths: vec![64], seeds: 1, seed: 0, threads: 1 };
 /// let c = compare(&flow, &cfg)?;
 /// assert_eq!(c.runs.len(), 1);
+/// assert_eq!(c.steps, vec![0, 5]); // step 0 is always recorded
 /// assert_eq!(c.runs[0].deviation_test[0], 0.0); // step 0: same initial outputs
+/// assert!(c.runs[0].relative_deviation_test[1] < 0.5);
 /// # Ok::<(), ntk::Error>(())
 /// ```
 pub fn compare(flow: &GradientFlow, cfg: &CompareConfig<'_>) -> Result<Comparison> {
@@ -143,7 +145,9 @@ pub fn compare(flow: &GradientFlow, cfg: &CompareConfig<'_>) -> Result<Compariso
     }
     let d = cfg.x_train.ncols();
     let k = y.ncols();
+    // step 0 is always recorded: it gives each network's initial outputs
     let mut steps = cfg.steps.clone();
+    steps.push(0);
     steps.sort_unstable();
     steps.dedup();
     let record: Vec<usize> = steps

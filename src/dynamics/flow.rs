@@ -111,7 +111,10 @@ pub struct Prediction {
 #[derive(Clone, Debug)]
 pub struct GradientFlow {
     spectrum: Spectrum,
-    chol: Option<Mat<f64>>,
+    /// `K_reg`, kept for the Cholesky factorisation at t = inf (only when not singular).
+    k_reg: Option<Mat<f64>>,
+    /// The lower Cholesky factor, computed on first use (`None` inside: not PD).
+    chol: std::sync::OnceLock<Option<Mat<f64>>>,
     y: Mat<f64>,
     opts: FlowOptions,
     rate: f64,
@@ -121,7 +124,8 @@ pub struct GradientFlow {
 
 impl GradientFlow {
     /// Eigendecompose the training kernel `k_train` (`n x n`, with the ridge of `opts`) for
-    /// targets `y_train` (`n x k`), and Cholesky-factor it when positive definite.
+    /// targets `y_train` (`n x k`). When it is positive definite it is Cholesky-factored the
+    /// first time `t = inf` is requested.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for bad options, [`Error::Shape`]/[`Error::Data`] for
@@ -144,7 +148,7 @@ impl GradientFlow {
         }
         let par = opts.par();
         let spectrum = Spectrum::of_symmetric(a.as_ref(), ridge, par)?;
-        let chol = if spectrum.is_singular() { None } else { cholesky(a.as_ref(), par)? };
+        let k_reg = if spectrum.is_singular() { None } else { Some(a) };
         let n_out = n * y_train.ncols();
         let rate = opts.loss.effective_rate(opts.learning_rate, n_out);
         let d = spectrum.diagnostics();
@@ -158,7 +162,16 @@ impl GradientFlow {
                 d.negative_clipped, d.min_eigenvalue, d.max_eigenvalue
             ));
         }
-        Ok(GradientFlow { spectrum, chol, y: y_train.to_owned(), opts: *opts, rate, max_lr, warnings })
+        Ok(GradientFlow {
+            spectrum,
+            k_reg,
+            chol: std::sync::OnceLock::new(),
+            y: y_train.to_owned(),
+            opts: *opts,
+            rate,
+            max_lr,
+            warnings,
+        })
     }
 
     /// The eigendecomposition.
@@ -192,9 +205,9 @@ impl GradientFlow {
         self.max_lr
     }
 
-    /// How `t = infinity` is computed.
+    /// How `t = infinity` is computed (factors `K` by Cholesky on first call if needed).
     pub fn inf_method(&self) -> InfMethod {
-        if self.chol.is_some() {
+        if self.cholesky_factor().is_some() {
             InfMethod::Cholesky
         } else {
             InfMethod::PseudoInverse
@@ -210,8 +223,13 @@ impl GradientFlow {
         self.opts.par()
     }
 
+    /// The lower Cholesky factor of `K_reg` when positive definite (computed once, lazily).
     pub(crate) fn cholesky_factor(&self) -> Option<MatRef<'_, f64>> {
-        self.chol.as_ref().map(|l| l.as_ref())
+        let l = self.chol.get_or_init(|| {
+            let a = self.k_reg.as_ref()?;
+            cholesky(a.as_ref(), self.par()).ok().flatten()
+        });
+        l.as_ref().map(|l| l.as_ref())
     }
 
     /// Per-mode `(decay, gain)` at `p` (modes in the spectrum's ascending order).
@@ -260,7 +278,7 @@ impl GradientFlow {
                 w.push(msg);
             }
         }
-        if points.iter().any(Point::is_infinite) && self.chol.is_none() {
+        if points.iter().any(Point::is_infinite) && self.cholesky_factor().is_none() {
             let d = self.diagnostics();
             w.push(format!(
                 "the training kernel is singular ({} of {} eigenvalues <= {:.3e} = n eps lambda_max): \
@@ -306,6 +324,7 @@ impl GradientFlow {
         let k = self.y.ncols();
         let par = self.par();
         let d0 = self.initial_residual(f0_train)?;
+        let chol = if points.iter().any(Point::is_infinite) { self.cholesky_factor() } else { None };
         if let Some(t) = &test {
             self.check_test(t)?;
         }
@@ -320,7 +339,7 @@ impl GradientFlow {
         for (pi, p) in points.iter().enumerate() {
             let f = if p.as_time() == 0.0 {
                 f0_train.map_or_else(|| Mat::zeros(n, k), |f| f.to_owned()) // f_0 exactly
-            } else if p.is_infinite() && self.chol.is_some() {
+            } else if p.is_infinite() && chol.is_some() {
                 self.y.clone() // exactly Y when K is positive definite
             } else {
                 &self.y + block(fd.as_ref(), pi, k)
@@ -345,12 +364,8 @@ impl GradientFlow {
                 let cg = Self::scaled_blocks(c0.as_ref(), &gains);
                 let z = mm(v, cg.as_ref(), par);
                 let moved = mm(t.k_test_train, z.as_ref(), par);
-                let alpha_inf = match (&self.chol, points.iter().any(Point::is_infinite)) {
-                    (Some(l), true) => {
-                        Some(mm(t.k_test_train, cholesky_solve(l.as_ref(), d0.as_ref(), par).as_ref(), par))
-                    }
-                    _ => None,
-                };
+                let alpha_inf =
+                    chol.map(|l| mm(t.k_test_train, cholesky_solve(l, d0.as_ref(), par).as_ref(), par));
                 let nt = t.k_test_train.nrows();
                 let f0t = t.f0_test.map_or_else(|| Mat::zeros(nt, k), |f| f.to_owned());
                 let mut out = Vec::with_capacity(points.len());

@@ -2,9 +2,8 @@
 //! logarithmic axes, saved as PNG and SVG.
 //!
 //! A logarithmic axis plots `log10(v)` and labels ticks `10^e`; values `<= 0` or non-finite
-//! are left out of a log axis (t = 0 and t = inf cannot be drawn on a log-time axis). Text
-//! uses the bundled DejaVu Sans font (registered as `sans-serif`), so output does not depend
-//! on system fonts.
+//! are left out of a log axis (t = 0 and t = inf cannot be drawn on a log-time axis). Fonts,
+//! palette and the atomic PNG + SVG writer are the shared ones of [`crate::plot`].
 
 use crate::dynamics::compare::Comparison;
 use crate::dynamics::{GradientFlow, Moments, Point, TestData};
@@ -26,7 +25,7 @@ pub enum Kind {
 }
 
 /// One series: points `(x, y)`, a legend label (empty: no legend entry), a style, a colour
-/// index into [`PALETTE`].
+/// index into the shared palette ([`super::color`]).
 #[derive(Clone, Debug)]
 pub struct Series {
     /// Legend label; empty for none.
@@ -35,7 +34,7 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Line or markers.
     pub kind: Kind,
-    /// Index into [`PALETTE`] (wraps around).
+    /// Index into the shared palette ([`super::color`], wraps around).
     pub color: usize,
 }
 
@@ -50,28 +49,16 @@ pub struct Band {
     pub lo: Vec<f64>,
     /// Upper edge.
     pub hi: Vec<f64>,
-    /// Index into [`PALETTE`].
+    /// Index into the shared palette ([`super::color`]).
     pub color: usize,
 }
 
-/// Colours (RGB) used by series, by index.
-pub const PALETTE: [(u8, u8, u8); 8] = [
-    (31, 119, 180),
-    (214, 39, 40),
-    (44, 160, 44),
-    (255, 127, 14),
-    (148, 103, 189),
-    (140, 86, 75),
-    (227, 119, 194),
-    (90, 90, 90),
-];
-
-/// A 2-D figure.
+/// A 2-D chart of series and bands, drawn with the shared plot helpers ([`super::save`]).
 ///
 /// ```
-/// use ntk::plot::dynamics::{Figure, Kind, Series};
+/// use ntk::plot::dynamics::{Chart, Kind, Series};
 /// let dir = tempfile::tempdir()?;
-/// let fig = Figure {
+/// let fig = Chart {
 ///     title: "loss".into(), x_label: "t".into(), y_label: "L".into(), log_x: true, log_y: true,
 ///     series: vec![Series { label: "predicted".into(), kind: Kind::Line(2), color: 0,
 ///         points: (1..50).map(|i| (i as f64, (-0.1 * i as f64).exp())).collect() }],
@@ -82,7 +69,7 @@ pub const PALETTE: [(u8, u8, u8); 8] = [
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default)]
-pub struct Figure {
+pub struct Chart {
     /// Title.
     pub title: String,
     /// Abscissa label.
@@ -101,21 +88,7 @@ pub struct Figure {
     pub y_window: Option<(f64, f64)>,
 }
 
-const SIZE: (u32, u32) = (900, 600);
-
-fn register_font() -> Result<()> {
-    static ONCE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let ok = *ONCE.get_or_init(|| {
-        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular()).is_ok()
-    });
-    if ok { Ok(()) } else { Err(Error::Numerical("cannot load the bundled DejaVu Sans font".into())) }
-}
-
-fn plot_err(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()), usage: false }
-}
-
-impl Figure {
+impl Chart {
     /// Save as `<stem>.png` and `<stem>.svg`; returns the two paths.
     ///
     /// # Errors
@@ -123,28 +96,18 @@ impl Figure {
     ///
     /// ```
     /// let dir = tempfile::tempdir()?;
-    /// let fig = ntk::plot::dynamics::Figure::default(); // nothing to draw
+    /// let fig = ntk::plot::dynamics::Chart::default(); // nothing to draw
     /// assert!(fig.save(&dir.path().join("empty")).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn save(&self, stem: &Path) -> Result<Vec<PathBuf>> {
-        register_font()?;
-        let ranges = self.ranges().ok_or_else(|| {
-            Error::Data(format!("plot `{}`: no drawable points (log axes need positive values)", self.title))
-        })?;
-        let png = stem.with_extension("png");
-        let svg = stem.with_extension("svg");
-        {
-            let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
-            self.draw(&root, ranges).map_err(|e| plot_err(&png, e))?;
-            root.present().map_err(|e| plot_err(&png, e))?;
+        if self.ranges().is_none() {
+            return Err(Error::Data(format!(
+                "plot `{}`: no drawable points (log axes need positive values)",
+                self.title
+            )));
         }
-        {
-            let root = SVGBackend::new(&svg, SIZE).into_drawing_area();
-            self.draw(&root, ranges).map_err(|e| plot_err(&svg, e))?;
-            root.present().map_err(|e| plot_err(&svg, e))?;
-        }
-        Ok(vec![png, svg])
+        super::save(self, stem)
     }
 
     fn tx(&self, x: f64) -> Option<f64> {
@@ -195,14 +158,14 @@ impl Figure {
         Some((span(&xs)?, span(&ys)?))
     }
 
-    fn draw<DB: DrawingBackend>(
+    fn draw_in<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
         ((x0, x1), (y0, y1)): ((f64, f64), (f64, f64)),
     ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, ("sans-serif", 22))
+            .caption(&self.title, super::font(22.0))
             .margin(12)
             .x_label_area_size(48)
             .y_label_area_size(72)
@@ -216,8 +179,8 @@ impl Figure {
             .y_desc(self.y_label.as_str())
             .x_label_formatter(&fx)
             .y_label_formatter(&fy)
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 16))
+            .label_style(super::font(14.0))
+            .axis_desc_style(super::font(16.0))
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(|e| e.to_string())?;
@@ -274,7 +237,7 @@ impl Figure {
                 .configure_series_labels()
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK.mix(0.4))
-                .label_font(("sans-serif", 14))
+                .label_font(super::font(14.0))
                 .position(SeriesLabelPosition::UpperRight)
                 .draw()
                 .map_err(|e| e.to_string())?;
@@ -284,8 +247,18 @@ impl Figure {
 }
 
 fn color(i: usize) -> RGBColor {
-    let (r, g, b) = PALETTE[i % PALETTE.len()];
-    RGBColor(r, g, b)
+    super::color(i)
+}
+
+impl super::Figure for Chart {
+    fn size(&self) -> (u32, u32) {
+        (900, 600)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        let ranges = self.ranges().ok_or_else(|| format!("plot `{}`: no drawable points", self.title))?;
+        self.draw_in(root, ranges)
+    }
 }
 
 fn transform(v: f64, log: bool) -> Option<f64> {
@@ -302,7 +275,14 @@ fn transform(v: f64, log: bool) -> Option<f64> {
 fn label(v: f64, log: bool) -> String {
     if log {
         let e = v.round();
-        if (v - e).abs() < 1e-6 { format!("1e{}", e as i64) } else { format!("{:.2e}", 10f64.powf(v)) }
+        if (v - e).abs() < 1e-6 {
+            return format!("1e{}", e as i64);
+        }
+        let x = 10f64.powf(v);
+        // two significant digits
+        let mag = 10f64.powf(x.log10().floor() - 1.0);
+        let r = (x / mag).round() * mag;
+        if (1.0..1e5).contains(&r) { format!("{}", r.round() as i64) } else { format!("{r:.1e}") }
     } else if v == v.round() && v.abs() < 1e4 {
         format!("{}", v as i64)
     } else if v != 0.0 && (v.abs() >= 1e4 || v.abs() < 1e-2) {
@@ -381,7 +361,7 @@ pub fn loss_figure(
     test: Option<TestData<'_>>,
     steps: &[u64],
     check: Option<&Comparison>,
-) -> Result<Figure> {
+) -> Result<Chart> {
     let t_max = steps.iter().copied().max().unwrap_or(0) as f64;
     let t_max = check.and_then(|c| c.steps.last().copied()).map_or(t_max, |m| t_max.max(m as f64));
     let grid = time_grid(flow, t_max, 160);
@@ -391,14 +371,14 @@ pub fn loss_figure(
         label: "predicted train loss (flow)".into(),
         points: grid.iter().copied().zip(p.loss_train.iter().copied()).collect(),
         kind: Kind::Line(3),
-        color: 7,
+        color: 6,
     }];
     if let Some(lt) = &p.loss_test {
         series.push(Series {
             label: "predicted test loss (flow)".into(),
             points: grid.iter().copied().zip(lt.iter().copied()).collect(),
             kind: Kind::Line(3),
-            color: 6,
+            color: 5,
         });
     }
     if !steps.is_empty() {
@@ -409,14 +389,14 @@ pub fn loss_figure(
             label: "predicted train loss (GD steps)".into(),
             points: x.iter().copied().zip(ps.loss_train.iter().copied()).collect(),
             kind: Kind::Markers(5),
-            color: 7,
+            color: 6,
         });
         if let Some(lt) = &ps.loss_test {
             series.push(Series {
                 label: "predicted test loss (GD steps)".into(),
                 points: x.iter().copied().zip(lt.iter().copied()).collect(),
                 kind: Kind::Markers(5),
-                color: 6,
+                color: 5,
             });
         }
     }
@@ -455,8 +435,8 @@ pub fn loss_figure(
         .flat_map(|s| s.points.first().map(|p| p.1))
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
-    let y_window = (top > 0.0).then(|| (top * 1e-12, top * 1e3));
-    Ok(Figure {
+    let y_window = (top > 0.0).then_some((top * 1e-12, top * 1e3));
+    Ok(Chart {
         y_window,
         title: "Loss vs time: kernel prediction and trained networks".into(),
         x_label: "time t (= gradient-descent steps)".into(),
@@ -482,7 +462,7 @@ pub fn loss_figure(
 /// assert_eq!(ntk::plot::dynamics::modes_figure(&flow, None)?.series.len(), 2);
 /// # Ok::<(), ntk::Error>(())
 /// ```
-pub fn modes_figure(flow: &GradientFlow, f0_train: Option<MatRef<'_, f64>>) -> Result<Figure> {
+pub fn modes_figure(flow: &GradientFlow, f0_train: Option<MatRef<'_, f64>>) -> Result<Chart> {
     let grid = time_grid(flow, 0.0, 120);
     let mut pts: Vec<Point> = vec![Point::Time(0.0)];
     pts.extend(grid.iter().map(|&t| Point::Time(t)));
@@ -512,7 +492,7 @@ pub fn modes_figure(flow: &GradientFlow, f0_train: Option<MatRef<'_, f64>>) -> R
             color: ci,
         })
         .collect();
-    Ok(Figure {
+    Ok(Chart {
         title: "Residual per eigenmode of the training kernel".into(),
         x_label: "time t".into(),
         y_label: "|residual in mode| / initial".into(),
@@ -541,7 +521,7 @@ pub fn band_figure(
     check: Option<&Comparison>,
     check_step: Option<usize>,
     when: &str,
-) -> Figure {
+) -> Chart {
     let nt = m.mean.nrows();
     let mut order: Vec<usize> = (0..nt).collect();
     order.sort_by(|&a, &b| m.mean[(a, col)].total_cmp(&m.mean[(b, col)]));
@@ -566,7 +546,7 @@ pub fn band_figure(
             label: "test target".into(),
             points: order.iter().enumerate().map(|(j, &i)| (j as f64, y[(i, col)])).collect(),
             kind: Kind::Markers(4),
-            color: 7,
+            color: 6,
         });
     }
     if let (Some(c), Some(si)) = (check, check_step) {
@@ -589,7 +569,7 @@ pub fn band_figure(
             }
         }
     }
-    Figure {
+    Chart {
         title: format!("Test predictions at {when}: infinite ensemble vs trained networks"),
         x_label: "test point (sorted by ensemble mean)".into(),
         y_label: "output".into(),
@@ -611,7 +591,7 @@ pub fn band_figure(
 ///     WidthSummary { width: 512, deviation_test: 0.03, relative_deviation_test: 0.05, ntk_change: None }] };
 /// assert_eq!(ntk::plot::dynamics::width_figure(&c).series.len(), 2);
 /// ```
-pub fn width_figure(c: &Comparison) -> Figure {
+pub fn width_figure(c: &Comparison) -> Chart {
     let pts: Vec<(f64, f64)> = c.summary.iter().map(|s| (s.width as f64, s.relative_deviation_test)).collect();
     let mut series = vec![Series {
         label: "trained vs predicted (relative rms, test)".into(),
@@ -624,10 +604,10 @@ pub fn width_figure(c: &Comparison) -> Figure {
             label: "1 / sqrt(width)".into(),
             points: pts.iter().map(|&(w, _)| (w, d0 * (w0 / w).sqrt())).collect(),
             kind: Kind::Dashed(1),
-            color: 7,
+            color: 6,
         });
     }
-    Figure {
+    Chart {
         title: "Finite-width deviation from the kernel prediction".into(),
         x_label: "hidden width".into(),
         y_label: "relative rms deviation (max over steps)".into(),
