@@ -225,7 +225,8 @@ pub fn width_sweep(net: &Network, x: MatRef<'_, f64>, data: &str, cfg: &SweepCon
             tasks.par_iter().map(run).collect()
         }
     })?;
-    let mut per: Vec<Vec<Option<(Mat<f64>, Mat<f64>)>>> = (0..widths.len()).map(|_| (0..cfg.seeds).map(|_| None).collect()).collect();
+    type Slot = Option<(Mat<f64>, Mat<f64>)>;
+    let mut per: Vec<Vec<Slot>> = (0..widths.len()).map(|_| (0..cfg.seeds).map(|_| None).collect()).collect();
     for r in results {
         let (wi, s, t, k) = r?;
         per[wi][s] = Some((t, k));

@@ -488,7 +488,14 @@ impl Mlp {
         let (s, _) = self.scales(l);
         let w = self.layers[l].w.as_ref();
         let mut gn = Mat::zeros(g.nrows(), w.nrows());
-        matmul(gn.as_mut(), Accum::Replace, g, w.transpose(), s, par);
+        if g.nrows() >= 64 {
+            // a column-major copy of W^T makes the GEMM ~1.5x faster; worth its O(fan_in
+            // fan_out) copy only when there are many rows (not for small training batches)
+            let wt = w.transpose().to_owned();
+            matmul(gn.as_mut(), Accum::Replace, g, wt.as_ref(), s, par);
+        } else {
+            matmul(gn.as_mut(), Accum::Replace, g, w.transpose(), s, par);
+        }
         let dp = &cache.dphi[l - 1];
         for j in 0..gn.ncols() {
             for (v, d) in gn.col_as_slice_mut(j).iter_mut().zip(dp.col_as_slice(j)) {

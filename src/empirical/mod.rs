@@ -1,5 +1,5 @@
 //! Finite-width networks: seeded MLPs, their empirical NTK and NNGP, and gradient-descent
-//! training. The network description is the same [`Network`] the analytic kernels use; the
+//! training. The network description is the same [`crate::Network`] the analytic kernels use; the
 //! finite network adds hidden widths ([`Widths`]), an input dimension and a seed.
 //!
 //! A depth-L MLP is `L + 1` Dense layers (`n_0 = d` inputs, hidden widths `n_1..n_L`,

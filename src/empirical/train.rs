@@ -261,6 +261,13 @@ pub fn train(mlp: &mut Mlp, cfg: &TrainConfig<'_>) -> Result<TrainRecord> {
             ));
         }
     }
+    let widths: f64 = mlp.hidden_widths().iter().map(|&w| w as f64).sum();
+    let n = (cfg.x_train.nrows() + cfg.x_test.map_or(0, |x| x.nrows())) as f64;
+    let snap = record.len() as f64 * n * k as f64;
+    let kern = if cfg.record_ntk { 7.0 * (cfg.x_train.nrows() as f64).powi(2) } else { 0.0 };
+    super::check_memory(8.0 * (3.0 * n * widths + snap + kern), || {
+        format!("training on {} points at widths {:?}", cfg.x_train.nrows(), mlp.hidden_widths())
+    })?;
     with_threads(cfg.threads, |par| run(mlp, cfg, &record, par))?
 }
 

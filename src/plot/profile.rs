@@ -135,7 +135,7 @@ impl Figure for Chart<'_> {
             // analytic limit(s): one line when they coincide (NTK parameterization)
             let mut drawn: Vec<&Vec<f64>> = Vec::new();
             for a in &r.analytic {
-                if drawn.iter().any(|d| *d == &a.values) {
+                if drawn.contains(&&a.values) {
                     continue;
                 }
                 drawn.push(&a.values);

@@ -41,7 +41,8 @@
 //!
 //! Two representations, both with every term positive whenever cancellation could hurt:
 //!
-//! 1. **Drezner–Wesolowsky, scaled** (|rho| < 0.925, max(a1, a2) <= 4): in the formula above,
+//! 1. **Drezner–Wesolowsky, scaled** (|rho| < 0.925, max(a1, a2) <= 4; 6 to 20 nodes by |rho|
+//!    and max(a1, a2), the fewest that reach the rounding floor): in the formula above,
 //!    `Q/2 - (h^2 - 2 t h k + k^2) / (2 (1 - t^2)) = -(a1^2 + a2^2) P - 2 a1 a2 Q'` with
 //!    `P = (rho - t)^2 / (2 (1 - t^2))`, `Q' = (rho - t)(1 - rho t) / (2 (1 - t^2))`, which in the
 //!    half-angle variable are `P = 2 w^2`, `Q' = w ((1 - T tau)^2 + (T - tau)^2) / D`,
@@ -60,17 +61,19 @@
 //!    ```
 //!
 //!    (a sum of positive terms; `M(alpha + mu y)` is smooth and bounded). Each
-//!    `int_0^inf exp(-beta y - y^2/2) F(y) dy` uses a 24-point Gauss rule for the weight
-//!    `exp(-y^2/2)` on [0, inf) when beta < 2.5, else 24-point Gauss–Laguerre after `y = w / (beta + 1)`.
+//!    `int_0^inf exp(-beta y - y^2/2) F(y) dy` uses a Gauss rule for the weight `exp(-y^2/2)`
+//!    on [0, inf) when beta < 2.5 (12 nodes for rho >= 0.925 and moderate tilts, 16 for
+//!    rho <= -0.925, 24 otherwise), else 24-point Gauss–Laguerre after `y = w / (beta + 1)`.
 //!
 //! Both were checked against 40-digit mpmath quadrature over a ∈ [0.05, 1000], rho ∈ [-1, 1]
-//! (tests below): relative error of G ~1e-15 or better.
+//! (tests below): relative error of G below 2e-15. The quadrature rules (nodes computed by
+//! Golub–Welsch in 60-digit arithmetic) are checked by their moments.
 
 use super::normal::{cdf, mills, FRAC_1_SQRT_2PI, SQRT_2PI};
-use rules::{GL10, GL12, GL14, GL16, GL20, GL6, GL8, HH24, LAG24};
+use rules::{GL10, GL12, GL14, GL16, GL20, GL6, GL8, HH12, HH16, HH24, LAG24};
 
-/// 8-point Gauss–Legendre rule on [-1, 1] (positive nodes, weights), shared with `normal`.
-pub(crate) const GL8_PUB: [(f64, f64); 4] = GL8;
+/// Gauss–Legendre rules on [-1, 1] (positive nodes and their weights), shared with other modules.
+pub(crate) use rules::{GL12 as GL12_PUB, GL6 as GL6_PUB, GL8 as GL8_PUB};
 
 const INV_2PI: f64 = 0.5 * std::f64::consts::FRAC_1_PI;
 /// Above this |rho| the Drezner–Wesolowsky integral from 0 is replaced (Genz 2004).
@@ -166,7 +169,8 @@ fn upper_high(hh: f64, kk: f64, rho: f64, r: f64) -> f64 {
     let bs = (h - k) * (h - k);
     let c = (4.0 - hk) / 8.0;
     let d = (12.0 - hk) / 16.0;
-    let mut bvn = r * (-(bs / a2 + hk) / 2.0).exp() * (1.0 - c * (bs - a2) * (1.0 - d * bs / 5.0) / 3.0 + c * d * a2 * a2 / 5.0);
+    let mut bvn =
+        r * (-(bs / a2 + hk) / 2.0).exp() * (1.0 - c * (bs - a2) * (1.0 - d * bs / 5.0) / 3.0 + c * d * a2 * a2 / 5.0);
     if hk > -160.0 {
         let b = bs.sqrt();
         bvn -= (-hk / 2.0).exp() * SQRT_2PI * cdf(-b / r) * b * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0);
@@ -239,15 +243,8 @@ pub fn tilts(a: f64, b: f64, rho: f64, r: f64) -> Tilts {
         let (u, v, uv) = dw_tilts(a, b, rho, r, m_a, m_b);
         Tilts { u, v, uv, m_a, m_b }
     } else {
-        let g = Rotated::new(rho, r);
-        let (u, v) = (g.tilt(a, 0.0), g.tilt(0.0, b));
-        let uv = if a == 0.0 {
-            v
-        } else if b == 0.0 {
-            u
-        } else {
-            g.tilt(a, b)
-        };
+        let g = Rotated::for_tilts(rho, r, a.max(b));
+        let (u, v, uv) = g.tilts3(a, b);
         Tilts { u, v, uv, m_a, m_b }
     }
 }
@@ -265,32 +262,45 @@ pub fn tilted(a1: f64, a2: f64, rho: f64, r: f64) -> f64 {
     tilts(a1, a2, rho, r).uv
 }
 
-/// Gauss–Legendre rule (positive half) for the scaled Drezner–Wesolowsky integral.
-fn dw_rule(abs_rho: f64) -> &'static [(f64, f64)] {
-    if abs_rho < 0.1 {
-        &GL6
-    } else if abs_rho < 0.3 {
-        &GL8
-    } else if abs_rho < 0.5 {
-        &GL10
-    } else if abs_rho < 0.6 {
-        &GL12
-    } else if abs_rho < 0.7 {
-        &GL14
-    } else if abs_rho < 0.8 {
-        &GL16
-    } else {
-        &GL20
+/// Gauss–Legendre rule (positive half) for the scaled Drezner–Wesolowsky integral: the
+/// smallest of 6..20 nodes that reaches the rounding floor (~4 ulps) for all three tilts, by
+/// |rho| band and largest tilt (found by comparing with the rotated form, test `tune_dw_rules`).
+fn dw_rule(abs_rho: f64, amax: f64) -> &'static [(f64, f64)] {
+    // (|rho| upper bound, nodes) per tilt class
+    #[rustfmt::skip]
+    const TABLE: [(f64, [(f64, usize); 7]); 5] = [
+        (1.0, [(0.3, 6), (0.6, 8), (0.8, 10), (0.9, 12), (1.0, 14), (1.0, 14), (1.0, 14)]),
+        (1.5, [(0.2, 6), (0.5, 8), (0.7, 10), (0.9, 12), (1.0, 16), (1.0, 16), (1.0, 16)]),
+        (2.0, [(0.2, 6), (0.4, 8), (0.6, 10), (0.85, 12), (1.0, 16), (1.0, 16), (1.0, 16)]),
+        (3.0, [(0.1, 6), (0.3, 8), (0.5, 10), (0.7, 12), (0.8, 14), (1.0, 16), (1.0, 16)]),
+        (f64::INFINITY, [(0.1, 6), (0.2, 8), (0.4, 10), (0.5, 12), (0.7, 14), (0.85, 16), (1.0, 20)]),
+    ];
+    let row = TABLE.iter().find(|(a, _)| amax <= *a).map_or(&TABLE[4].1, |(_, r)| r);
+    let n = row.iter().find(|(rho, _)| abs_rho < *rho).map_or(20, |&(_, n)| n);
+    match n {
+        6 => &GL6,
+        8 => &GL8,
+        10 => &GL10,
+        12 => &GL12,
+        14 => &GL14,
+        16 => &GL16,
+        _ => &GL20,
     }
 }
 
 /// Scaled Drezner–Wesolowsky evaluation of G(a,0), G(0,b), G(a,b) (|rho| < 0.925, a, b <= 4).
 fn dw_tilts(a: f64, b: f64, rho: f64, r: f64, m_a: f64, m_b: f64) -> (f64, f64, f64) {
+    dw_tilts_rule(a, b, rho, r, m_a, m_b, dw_rule(rho.abs(), a.max(b)))
+}
+
+fn dw_tilts_rule(a: f64, b: f64, rho: f64, r: f64, m_a: f64, m_b: f64, rule: &[(f64, f64)]) -> (f64, f64, f64) {
     let (a2, b2, ab) = (a * a, b * b, a * b);
     let ss = a2 + b2;
     // base terms exp(Q/2) Phi(h) Phi(k)
+    // equal tilts (equal variances, e.g. normalised inputs): G_v = G_u, two exponentials per node
+    let same = a == b;
     let base_u = m_a * cdf(-rho * a);
-    let base_v = m_b * cdf(-rho * b);
+    let base_v = if same { base_u } else { m_b * cdf(-rho * b) };
     let hp = a + rho * b;
     let kp = b + rho * a;
     let base_uv = if hp >= 0.0 && kp >= 0.0 {
@@ -303,7 +313,7 @@ fn dw_tilts(a: f64, b: f64, rho: f64, r: f64, m_a: f64, m_b: f64) -> (f64, f64, 
     let tt = rho / (1.0 + r);
     let opt2 = 1.0 + tt * tt;
     let (mut su, mut sv, mut suv) = (0.0, 0.0, 0.0);
-    for &(x, w) in dw_rule(rho.abs()) {
+    for &(x, w) in rule {
         // tau = T (1 +- x) / 2, T - tau = T (1 -+ x) / 2
         for (tau, tm) in [(0.5 * tt * (1.0 + x), 0.5 * tt * (1.0 - x)), (0.5 * tt * (1.0 - x), 0.5 * tt * (1.0 + x))] {
             let omtt = 1.0 - tt * tau;
@@ -313,9 +323,14 @@ fn dw_tilts(a: f64, b: f64, rho: f64, r: f64, m_a: f64, m_b: f64) -> (f64, f64, 
             let q = wq * (omtt * omtt + tm * tm) / d;
             let wt = w / (1.0 + tau * tau);
             su += wt * (-a2 * p).exp();
-            sv += wt * (-b2 * p).exp();
+            if !same {
+                sv += wt * (-b2 * p).exp();
+            }
             suv += wt * (-ss * p - 2.0 * ab * q).exp();
         }
+    }
+    if same {
+        sv = su;
     }
     let f = tt * INV_2PI;
     let (mut u, mut v) = (base_u + f * su, base_v + f * sv);
@@ -347,9 +362,24 @@ struct Rotated {
     r: f64,
     cp: f64,
     mu: f64,
+    herm: &'static [(f64, f64)],
 }
 
 impl Rotated {
+    /// With the Hermite rule that reaches the rounding floor for tilts up to `amax`
+    /// (test `tune_rotated_rules`): 12 nodes for rho >= 0.925 and moderate tilts, 16 for
+    /// |rho| >= 0.925 otherwise, 24 elsewhere (large tilts at moderate rho).
+    fn for_tilts(rho: f64, r: f64, amax: f64) -> Self {
+        let herm: &'static [(f64, f64)] = if rho.abs() < RHO_HIGH {
+            &HH24
+        } else if rho > 0.0 && (amax <= 4.0 || (rho >= 0.99 && amax <= 8.0)) {
+            &HH12
+        } else {
+            &HH16
+        };
+        Rotated { herm, ..Rotated::new(rho, r) }
+    }
+
     fn new(rho: f64, r: f64) -> Self {
         let (opr, omr) = if rho >= 0.0 {
             let opr = 1.0 + rho;
@@ -358,7 +388,34 @@ impl Rotated {
             let omr = 1.0 - rho;
             (r * r / omr, omr)
         };
-        Rotated { r, cp: (0.5 * opr).sqrt(), mu: (0.5 * omr).sqrt() }
+        Rotated { r, cp: (0.5 * opr).sqrt(), mu: (0.5 * omr).sqrt(), herm: &HH24 }
+    }
+
+    /// (G(a, 0), G(0, b), G(a, b)), sharing the exponentials when one rule serves all.
+    fn tilts3(&self, a: f64, b: f64) -> (f64, f64, f64) {
+        let (ba, bb) = (a * self.r, b * self.r);
+        if ba >= BETA_LAG || bb >= BETA_LAG || a == 0.0 || b == 0.0 {
+            let (u, v) = (self.tilt(a, 0.0), self.tilt(0.0, b));
+            let uv = if a == 0.0 {
+                v
+            } else if b == 0.0 {
+                u
+            } else {
+                self.tilt(a, b)
+            };
+            return (u, v, uv);
+        }
+        let (al_u, al_v, al_uv) = (a * self.cp, b * self.cp, (a + b) * self.cp);
+        let (mut su, mut sv, mut suv) = (0.0, 0.0, 0.0);
+        for &(y, w) in self.herm {
+            let (ea, eb) = ((-ba * y).exp(), (-bb * y).exp());
+            let my = self.mu * y;
+            su += w * (1.0 + ea) * mills(al_u + my);
+            sv += w * (1.0 + eb) * mills(al_v + my);
+            suv += w * (ea + eb) * mills(al_uv + my);
+        }
+        let k = self.cp * FRAC_1_SQRT_2PI;
+        (k * su, k * sv, k * suv)
     }
 
     /// G(a1, a2).
@@ -368,7 +425,7 @@ impl Rotated {
         let (h1, h2) = (b1 < BETA_LAG, b2 < BETA_LAG);
         let mut s = 0.0;
         if h1 || h2 {
-            for &(y, w) in &HH24 {
+            for &(y, w) in self.herm {
                 let e1 = if !h1 {
                     0.0
                 } else if b1 == 0.0 {
@@ -474,6 +531,40 @@ mod rules {
         (0.9639719272779138, 0.04060142980038694),
         (0.9931285991850949, 0.017614007139152118),
     ];
+    /// 12-point Gauss rule for the weight exp(-y^2/2) on [0, inf) (Golub–Welsch in 60-digit arithmetic, rounded to nearest).
+    pub(crate) const HH12: [(f64, f64); 12] = [
+        (0.04227042020373291, 0.10782833487341141),
+        (0.21807863022762217, 0.23539028801303816),
+        (0.517805758219305, 0.31027124044908155),
+        (0.9204847600994657, 0.2927655542091029),
+        (1.4062471133598988, 0.19412112349727387),
+        (1.9599461361747874, 0.0855679452647675),
+        (2.5722403699426364, 0.023410611235589757),
+        (3.239740870295075, 0.0036572747669271996),
+        (3.965591715424169, 0.0002916639276481207),
+        (4.762039898008813, 9.993554093300065e-06),
+        (5.659235043621743, 1.0735741297555527e-07),
+        (6.743276142803552, 1.6715356196759508e-10),
+    ];
+    /// 16-point Gauss rule for the weight exp(-y^2/2) on [0, inf) (Golub–Welsch in 60-digit arithmetic, rounded to nearest).
+    pub(crate) const HH16: [(f64, f64); 16] = [
+        (0.0279358917007273, 0.07145261983854259),
+        (0.14538432945786778, 0.16066676196134377),
+        (0.34987313943915793, 0.230405501190581),
+        (0.631723861015889, 0.2595970028857906),
+        (0.9801542549754648, 0.23396556525451298),
+        (1.3850866607264871, 0.1648583971403739),
+        (1.8381796863777045, 0.08768081108643751),
+        (2.333246242708812, 0.033827577750768445),
+        (2.866339577125563, 0.009064987912142624),
+        (3.435761834337734, 0.001606115711099596),
+        (4.0421992895429515, 0.0001771814733827445),
+        (4.689205878459733, 1.1243698874279319e-05),
+        (5.384444355585162, 3.662823902026438e-07),
+        (6.142787003373753, 5.107501774601127e-09),
+        (6.995233726578338, 2.17460496363727e-11),
+        (8.025687329032628, 1.2267177579514986e-14),
+    ];
     /// 24-point Gauss rule for the weight exp(-y^2/2) on [0, inf) (Golub–Welsch in 60-digit arithmetic, rounded to nearest).
     pub(crate) const HH24: [(f64, f64); 24] = [
         (0.01546572428284264, 0.03963177373583972),
@@ -532,7 +623,7 @@ mod rules {
 
 #[cfg(test)]
 mod tests {
-    use super::rules::{GL10, GL12, GL14, GL16, GL20, GL6, GL8, HH24, LAG24};
+    use super::rules::{GL10, GL12, GL14, GL16, GL20, GL6, GL8, HH12, HH16, HH24, LAG24};
     use super::*;
     use crate::special::normal::pdf;
 
@@ -552,9 +643,11 @@ mod tests {
         for k in 2..40 {
             m[k] = (k as f64 - 1.0) * m[k - 2];
         }
-        for (k, &mk) in m.iter().enumerate().take(30) {
-            let s: f64 = HH24.iter().map(|&(y, w)| w * y.powi(k as i32)).sum();
-            assert!((s / mk - 1.0).abs() < 1e-14, "HH24 moment {k}: {s} vs {mk}");
+        for rule in [&HH12[..], &HH16, &HH24] {
+            for (k, &mk) in m.iter().enumerate().take(2 * rule.len()) {
+                let s: f64 = rule.iter().map(|&(y, w)| w * y.powi(k as i32)).sum();
+                assert!((s / mk - 1.0).abs() < 1e-14, "HH{} moment {k}: {s} vs {mk}", rule.len());
+            }
         }
         let mut fact = 1.0f64;
         for k in 0..30 {
@@ -671,6 +764,7 @@ mod tests {
     /// (a1, a2, rho, G) with G = E[exp(a1 x + a2 y); x <= 0, y <= 0] from mpmath at 40 digits,
     /// by the rotated form and, independently for a <= 60, the conditional form
     /// int_0^inf phi(z) e^{-a1 z} E[e^{a2 y} 1(y <= 0) | x = -z] dz (the two agree to 1e-34).
+    #[rustfmt::skip]
     const G_TABLE: [(f64, f64, f64, f64); 320] = [
     (0.05, 0.0, -0.999999, 0.00022506912461721577),
     (0.05, 0.03, -0.999999, 0.00022506314084312144),
@@ -1010,6 +1104,90 @@ mod tests {
             }
         }
         println!("tilted orthants vs mpmath: max rel error {worst:.2e}");
+    }
+
+    #[test]
+    #[ignore]
+    fn tune_dw_rules() {
+        let rules: [&[(f64, f64)]; 7] = [&GL6, &GL8, &GL10, &GL12, &GL14, &GL16, &GL20];
+        let bands = [
+            (0.0, 0.1),
+            (0.1, 0.2),
+            (0.2, 0.3),
+            (0.3, 0.4),
+            (0.4, 0.5),
+            (0.5, 0.6),
+            (0.6, 0.7),
+            (0.7, 0.8),
+            (0.8, 0.85),
+            (0.85, 0.9),
+            (0.9, 0.925),
+        ];
+        for &am in &[1.0, 1.5, 2.0, 3.0, 4.0] {
+            println!("max tilt <= {am}: max rel. error (ulps) for 6 8 10 12 14 16 20 nodes");
+            for &(lo, hi) in &bands {
+                let mut worst = [0.0f64; 7];
+                for k in 0..=20 {
+                    let rho_abs = lo + (hi - lo) * k as f64 / 20.0;
+                    for rho in [rho_abs, -rho_abs] {
+                        let r = ((1.0 - rho) * (1.0 + rho)).sqrt();
+                        for &(fa, fb) in &[(1.0, 0.0), (1.0, 1.0), (1.0, 0.6), (1.0, 0.2), (0.5, 0.5), (0.2, 0.1)] {
+                            let (a, b) = (am * fa, am * fb);
+                            let g = Rotated::new(rho, r);
+                            let want = [g.tilt(a, 0.0), g.tilt(0.0, b), g.tilt(a, b)];
+                            for (i, rule) in rules.iter().enumerate() {
+                                let (u, v, uv) = dw_tilts_rule(a, b, rho, r, mills(a), mills(b), rule);
+                                // (two tilts, rho < 0: production switches to the rotated form
+                                // where D-W cancels; exclude that rounding-limited part)
+                                let n = if rho < 0.0 && b > 0.0 { 2 } else { 3 };
+                                for (x, y) in [u, v, uv].iter().zip(&want).take(n) {
+                                    worst[i] = worst[i].max((x / y - 1.0).abs() / f64::EPSILON);
+                                }
+                            }
+                        }
+                    }
+                }
+                println!("  |rho| in [{lo}, {hi}): {}", worst.iter().map(|e| format!("{e:8.1}")).collect::<String>());
+            }
+        }
+    }
+
+    #[test]
+    #[ignore]
+    fn tune_rotated_rules() {
+        let rules: [&'static [(f64, f64)]; 2] = [&HH12, &HH16];
+        let bands = [(0.925, 0.95), (0.95, 0.99), (0.99, 0.999), (0.999, 1.0)];
+        for &am in &[1.0, 2.0, 4.0, 8.0, 30.0] {
+            println!("max tilt <= {am}: max rel. error (ulps) vs HH24 for 12 16 nodes");
+            for &(lo, hi) in &bands {
+                for sign in [1.0, -1.0] {
+                    let mut worst = [0.0f64; 2];
+                    for k in 0..=20 {
+                        let rho: f64 = sign * (lo + (hi - lo) * k as f64 / 20.0);
+                        let r = ((1.0 - rho) * (1.0 + rho)).sqrt();
+                        for &(fa, fb) in
+                            &[(1.0, 0.0), (1.0, 1.0), (1.0, 0.6), (1.0, 0.2), (0.5, 0.5), (0.2, 0.1), (0.05, 0.02)]
+                        {
+                            let (a, b) = (am * fa, am * fb);
+                            let g = Rotated::new(rho, r);
+                            let want = [g.tilt(a, 0.0), g.tilt(0.0, b), g.tilt(a, b)];
+                            for (i, rule) in rules.iter().enumerate() {
+                                let h = Rotated { herm: rule, ..Rotated::new(rho, r) };
+                                let got = [h.tilt(a, 0.0), h.tilt(0.0, b), h.tilt(a, b)];
+                                for (x, y) in got.iter().zip(&want) {
+                                    worst[i] = worst[i].max((x / y - 1.0).abs() / f64::EPSILON);
+                                }
+                            }
+                        }
+                    }
+                    println!(
+                        "  rho in {}[{lo}, {hi}): {}",
+                        if sign < 0.0 { "-" } else { "" },
+                        worst.iter().map(|e| format!("{e:10.1}")).collect::<String>()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

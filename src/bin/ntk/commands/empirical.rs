@@ -121,7 +121,7 @@ pub fn network(net: &NetworkArgs, widths: Option<&Vec<usize>>, params: bool) -> 
             na.width = Some(1); // replaced by the parameters' first hidden width
         }
     }
-    Ok(na.network()?)
+    na.network()
 }
 
 /// Run `ntk empirical`.
