@@ -14,7 +14,7 @@
 //! summary is the root mean square over seeds of the largest deviation over the recorded
 //! steps.
 
-use super::{GradientFlow, Loss, Point, TestData};
+use super::{GradientFlow, Point, TestData};
 use crate::empirical::{self, Mlp, TrainConfig, Widths};
 use crate::{Error, Network, Result};
 use faer::MatRef;
@@ -157,10 +157,7 @@ pub fn compare(flow: &GradientFlow, cfg: &CompareConfig<'_>) -> Result<Compariso
     let max_steps = record.last().copied().unwrap_or(0);
     let points: Vec<Point> = steps.iter().map(|&s| Point::Steps(s)).collect();
     let opts = flow.options();
-    let loss = match opts.loss {
-        Loss::Sum => empirical::Loss::Sum,
-        Loss::Mean => empirical::Loss::Mean,
-    };
+    let loss = opts.loss;
     let mut runs = Vec::new();
     let mut summary = Vec::new();
     for &width in &cfg.widths {

@@ -49,6 +49,36 @@ impl Loss {
         }
     }
 
+    /// The loss of outputs `f` against targets `y` (same shape).
+    ///
+    /// ```
+    /// use ntk::dynamics::Loss;
+    /// let f = faer::Mat::from_fn(2, 1, |i, _| i as f64);
+    /// let y = faer::Mat::zeros(2, 1);
+    /// assert_eq!(Loss::Sum.between(f.as_ref(), y.as_ref()), 0.5);
+    /// assert_eq!(Loss::Mean.between(f.as_ref(), y.as_ref()), 0.25);
+    /// ```
+    pub fn between(self, f: faer::MatRef<'_, f64>, y: faer::MatRef<'_, f64>) -> f64 {
+        let mut s = 0.0;
+        for j in 0..f.ncols() {
+            for i in 0..f.nrows() {
+                let r = f[(i, j)] - y[(i, j)];
+                s += r * r;
+            }
+        }
+        0.5 * s / self.normaliser(f.nrows() * f.ncols())
+    }
+
+    /// `dL/df = scale (f - Y)` for `n` points with `k` outputs: the scale (1, or `1/N` with
+    /// `N = n k`).
+    ///
+    /// ```
+    /// assert_eq!(ntk::dynamics::Loss::Mean.grad_scale(4, 2), 0.125);
+    /// ```
+    pub fn grad_scale(self, n: usize, k: usize) -> f64 {
+        1.0 / self.normaliser(n * k)
+    }
+
     /// Lower-case name (`"sum"` or `"mean"`).
     ///
     /// ```

@@ -19,63 +19,10 @@ use super::{check_finite, check_input, with_threads, Mlp};
 use crate::{Error, Result};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
-use serde::{Deserialize, Serialize};
 
-/// The loss convention (and with it the meaning of the learning rate).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Loss {
-    /// `1/2 ||f - Y||^2` (the default).
-    #[default]
-    Sum,
-    /// `1/(2N) ||f - Y||^2`, `N` = number of training outputs (`n k`): neural-tangents'.
-    Mean,
-}
-
-impl Loss {
-    /// The loss of outputs `f` against targets `y` (same shape).
-    ///
-    /// ```
-    /// use ntk::empirical::Loss;
-    /// let f = faer::Mat::from_fn(2, 1, |i, _| i as f64);
-    /// let y = faer::Mat::zeros(2, 1);
-    /// assert_eq!(Loss::Sum.value(f.as_ref(), y.as_ref()), 0.5);
-    /// assert_eq!(Loss::Mean.value(f.as_ref(), y.as_ref()), 0.25);
-    /// ```
-    pub fn value(self, f: MatRef<'_, f64>, y: MatRef<'_, f64>) -> f64 {
-        let mut s = 0.0;
-        for j in 0..f.ncols() {
-            for i in 0..f.nrows() {
-                let r = f[(i, j)] - y[(i, j)];
-                s += r * r;
-            }
-        }
-        match self {
-            Loss::Sum => 0.5 * s,
-            Loss::Mean => 0.5 * s / (f.nrows() * f.ncols()).max(1) as f64,
-        }
-    }
-
-    /// `dL/df = scale (f - Y)`: the scale (1, or `1/N` with `N = n k`).
-    ///
-    /// ```
-    /// assert_eq!(ntk::empirical::Loss::Mean.grad_scale(4, 2), 0.125);
-    /// ```
-    pub fn grad_scale(self, n: usize, k: usize) -> f64 {
-        match self {
-            Loss::Sum => 1.0,
-            Loss::Mean => 1.0 / (n * k).max(1) as f64,
-        }
-    }
-
-    /// Lower-case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Loss::Sum => "sum",
-            Loss::Mean => "mean",
-        }
-    }
-}
+/// The loss convention (one type for training and for the kernel dynamics; see
+/// [`crate::dynamics::loss`]).
+pub use crate::dynamics::Loss;
 
 /// What to train on and how. Build with [`TrainConfig::new`] and the `with_*` methods.
 ///
@@ -293,7 +240,7 @@ fn run(mlp: &mut Mlp, cfg: &TrainConfig<'_>, record: &[usize], par: Par) -> Resu
     for step in 0..=cfg.steps {
         let cache = mlp.propagate(x, step < cfg.steps, par);
         let f = &cache.out;
-        let loss = cfg.loss.value(f.as_ref(), y);
+        let loss = cfg.loss.between(f.as_ref(), y);
         if !loss.is_finite() {
             return Err(Error::Numerical(format!(
                 "training diverged at step {step} (loss {loss}); lower the learning rate (now {eta})"
@@ -302,7 +249,7 @@ fn run(mlp: &mut Mlp, cfg: &TrainConfig<'_>, record: &[usize], par: Par) -> Resu
         if next < record.len() && record[next] == step {
             let f_test = cfg.x_test.map(|xt| mlp.propagate(xt, false, par).out);
             let test_loss = match (&f_test, cfg.y_test) {
-                (Some(ft), Some(yt)) => Some(cfg.loss.value(ft.as_ref(), yt)),
+                (Some(ft), Some(yt)) => Some(cfg.loss.between(ft.as_ref(), yt)),
                 _ => None,
             };
             snapshots.push(Snapshot { step, train_loss: loss, test_loss, f_train: f.clone(), f_test });
