@@ -26,7 +26,10 @@ fn sizes() -> Vec<usize> {
 }
 
 fn threads() -> usize {
-    std::env::var("NTK_BENCH_THREADS").ok().and_then(|s| s.parse().ok()).unwrap_or(0)
+    std::env::var("NTK_BENCH_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 struct Problem {
@@ -42,9 +45,18 @@ fn problem(n: usize) -> Problem {
     let xt = Mat::from_fn(m, 64, |_, _| r.normal());
     let y = Mat::from_fn(n, 1, |i, _| (x[(i, 0)] + 0.5 * x[(i, 1)]).sin());
     let net = Network::mlp(Activation::Relu, 3, 2f64.sqrt(), 0.1).unwrap();
-    let o = KernelOptions { threads: threads(), ..Default::default() };
-    let k = kernel::kernels(&net, x.as_ref(), None, &o).unwrap().ntk.unwrap();
-    let kt = kernel::kernels(&net, xt.as_ref(), Some(x.as_ref()), &o).unwrap().ntk.unwrap();
+    let o = KernelOptions {
+        threads: threads(),
+        ..Default::default()
+    };
+    let k = kernel::kernels(&net, x.as_ref(), None, &o)
+        .unwrap()
+        .ntk
+        .unwrap();
+    let kt = kernel::kernels(&net, xt.as_ref(), Some(x.as_ref()), &o)
+        .unwrap()
+        .ntk
+        .unwrap();
     Problem { k, kt, y }
 }
 
@@ -57,8 +69,14 @@ fn times() -> Vec<Point> {
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("dynamics_relu_ntk");
-    g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
-    let opts = FlowOptions { learning_rate: 1.0, threads: threads(), ..Default::default() };
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    let opts = FlowOptions {
+        learning_rate: 1.0,
+        threads: threads(),
+        ..Default::default()
+    };
     let par = opts.par();
     let pts = times();
     for n in sizes() {
@@ -69,10 +87,22 @@ fn bench(c: &mut Criterion) {
                 use faer::linalg::evd;
                 let mut s = faer::diag::Diag::<f64>::zeros(n);
                 let mut u = Mat::<f64>::zeros(n, n);
-                let req = evd::self_adjoint_evd_scratch::<f64>(n, evd::ComputeEigenvectors::Yes, par, Default::default());
+                let req = evd::self_adjoint_evd_scratch::<f64>(
+                    n,
+                    evd::ComputeEigenvectors::Yes,
+                    par,
+                    Default::default(),
+                );
                 let mut buf = MemBuffer::new(req);
-                evd::self_adjoint_evd(p.k.as_ref(), s.as_mut(), Some(u.as_mut()), par, MemStack::new(&mut buf), Default::default())
-                    .unwrap();
+                evd::self_adjoint_evd(
+                    p.k.as_ref(),
+                    s.as_mut(),
+                    Some(u.as_mut()),
+                    par,
+                    MemStack::new(&mut buf),
+                    Default::default(),
+                )
+                .unwrap();
                 (s, u)
             })
         });
@@ -82,12 +112,16 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("solve_100_times", n), &n, |b, _| {
             b.iter(|| {
                 let f = GradientFlow::new(p.k.as_ref(), p.y.as_ref(), &opts).unwrap();
-                f.predict(None, Some(TestData::new(p.kt.as_ref())), &pts).unwrap()
+                f.predict(None, Some(TestData::new(p.kt.as_ref())), &pts)
+                    .unwrap()
             })
         });
         let flow = GradientFlow::new(p.k.as_ref(), p.y.as_ref(), &opts).unwrap();
         g.bench_with_input(BenchmarkId::new("predict_100_times", n), &n, |b, _| {
-            b.iter(|| flow.predict(None, Some(TestData::new(p.kt.as_ref())), &pts).unwrap())
+            b.iter(|| {
+                flow.predict(None, Some(TestData::new(p.kt.as_ref())), &pts)
+                    .unwrap()
+            })
         });
         g.bench_with_input(BenchmarkId::new("lambda_max", n), &n, |b, _| {
             b.iter(|| lanczos::largest_eigenvalue(p.k.as_ref(), lanczos::LANCZOS_TOL, par).unwrap())

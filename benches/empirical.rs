@@ -8,7 +8,7 @@
 //! `NTK_BENCH_THREADS` sets the thread count (default: all cores); `NTK_BENCH_WIDE=0` skips
 //! width 4096.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use faer::Mat;
 use ntk::empirical::{self, Mlp, Widths};
 use ntk::rng::Rng;
@@ -21,7 +21,10 @@ fn data(n: usize, d: usize) -> Mat<f64> {
 }
 
 fn threads() -> usize {
-    std::env::var("NTK_BENCH_THREADS").ok().and_then(|s| s.parse().ok()).unwrap_or(0)
+    std::env::var("NTK_BENCH_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 fn bench(c: &mut Criterion) {
@@ -29,7 +32,9 @@ fn bench(c: &mut Criterion) {
     let net = Network::mlp(Activation::Relu, 2, 2f64.sqrt(), 0.1).unwrap();
     let x = data(1000, 784);
     let mut g = c.benchmark_group("empirical_ntk_784_relu_n1000");
-    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
     let mut widths = vec![512];
     if std::env::var("NTK_BENCH_WIDE").map_or(true, |v| v != "0") {
         widths.push(4096);

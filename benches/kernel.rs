@@ -3,7 +3,7 @@
 //! Expected cost: GEMM n^2 d (one triangle) + elementwise n^2 L / 2 dual evaluations.
 //! `NTK_BENCH_SIZES=1000,2000` limits the sizes; `NTK_BENCH_THREADS` sets the thread count.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use faer::Mat;
 use ntk::kernel::{KernelOptions, KernelPlan};
 use ntk::rng::Rng;
@@ -23,24 +23,42 @@ fn sizes() -> Vec<usize> {
 }
 
 fn threads() -> usize {
-    std::env::var("NTK_BENCH_THREADS").ok().and_then(|s| s.parse().ok()).unwrap_or(0)
+    std::env::var("NTK_BENCH_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("kernel_d784_L3");
-    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
-    let opts = KernelOptions { threads: threads(), ..Default::default() };
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    let opts = KernelOptions {
+        threads: threads(),
+        ..Default::default()
+    };
     for n in sizes() {
         let x = data(n, 784);
         let relu = Network::mlp(Activation::Relu, 3, 2f64.sqrt(), 0.1).unwrap();
         g.bench_with_input(BenchmarkId::new("relu", n), &n, |b, _| {
-            b.iter(|| KernelPlan::new(&relu, x.as_ref(), None).unwrap().compute(&opts, None).unwrap())
+            b.iter(|| {
+                KernelPlan::new(&relu, x.as_ref(), None)
+                    .unwrap()
+                    .compute(&opts, None)
+                    .unwrap()
+            })
         });
         if n == 2000 {
             for act in [Activation::Erf, Activation::Selu] {
                 let net = Network::mlp(act, 3, 1.0, 0.1).unwrap();
                 g.bench_with_input(BenchmarkId::new(act.name(), n), &n, |b, _| {
-                    b.iter(|| KernelPlan::new(&net, x.as_ref(), None).unwrap().compute(&opts, None).unwrap())
+                    b.iter(|| {
+                        KernelPlan::new(&net, x.as_ref(), None)
+                            .unwrap()
+                            .compute(&opts, None)
+                            .unwrap()
+                    })
                 });
             }
         }

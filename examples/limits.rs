@@ -22,7 +22,12 @@ fn best<F: FnMut()>(reps: usize, mut f: F) -> f64 {
 }
 
 fn main() {
-    let arg = |i: usize, d: usize| std::env::args().nth(i).and_then(|s| s.parse().ok()).unwrap_or(d);
+    let arg = |i: usize, d: usize| {
+        std::env::args()
+            .nth(i)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(d)
+    };
     let (threads, eig_n) = (arg(1, 2), arg(2, 2000));
     let mut rng = Rng::new(1);
     println!("| quantity | value |");
@@ -31,15 +36,30 @@ fn main() {
         let a = Mat::from_fn(m, k, |_, _| rng.normal());
         let b = Mat::from_fn(k, m, |_, _| rng.normal());
         let mut c = Mat::<f64>::zeros(m, m);
-        for (par, label) in [(Par::Seq, "1 thread".to_string()), (Par::rayon(threads), format!("{threads} threads"))] {
-            let t = best(3, || matmul(c.as_mut(), Accum::Replace, a.as_ref(), b.as_ref(), 1.0, par));
-            println!("| faer GEMM {m}x{k} @ {k}x{m}, f64, {label} | {:.1} GFLOP/s ({t:.3} s) |", 2.0 * (m * m * k) as f64 / t / 1e9);
+        for (par, label) in [
+            (Par::Seq, "1 thread".to_string()),
+            (Par::rayon(threads), format!("{threads} threads")),
+        ] {
+            let t = best(3, || {
+                matmul(c.as_mut(), Accum::Replace, a.as_ref(), b.as_ref(), 1.0, par)
+            });
+            println!(
+                "| faer GEMM {m}x{k} @ {k}x{m}, f64, {label} | {:.1} GFLOP/s ({t:.3} s) |",
+                2.0 * (m * m * k) as f64 / t / 1e9
+            );
         }
     }
     faer::set_global_parallelism(Par::rayon(threads));
     let x = Mat::from_fn(eig_n, 64, |_, _| rng.normal());
     let mut k = Mat::<f64>::zeros(eig_n, eig_n);
-    matmul(k.as_mut(), Accum::Replace, x.as_ref(), x.transpose(), 1.0 / 64.0, Par::rayon(threads));
+    matmul(
+        k.as_mut(),
+        Accum::Replace,
+        x.as_ref(),
+        x.transpose(),
+        1.0 / 64.0,
+        Par::rayon(threads),
+    );
     for i in 0..eig_n {
         k[(i, i)] += 1e-3;
     }
@@ -53,7 +73,9 @@ fn main() {
     println!("| faer eigenvalues only n={eig_n}, {threads} threads | {t:.2} s |");
     // elementwise, single thread, ns per call
     let n = 2_000_000;
-    let xs: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) / n as f64 * 1.98 - 0.99).collect();
+    let xs: Vec<f64> = (0..n)
+        .map(|i| (i as f64 + 0.5) / n as f64 * 1.98 - 0.99)
+        .collect();
     let per = |t: f64| t / n as f64 * 1e9;
     let mut out = vec![0.0; n];
     let t = best(3, || {
@@ -87,7 +109,10 @@ fn main() {
     });
     println!("| libm erfc | {:.2} ns |", per(t));
     for (name, f) in [
-        ("relu", relu::dual as fn(f64, f64, f64, f64) -> ntk::activation::Dual),
+        (
+            "relu",
+            relu::dual as fn(f64, f64, f64, f64) -> ntk::activation::Dual,
+        ),
         ("erf", erf::dual),
         ("selu", selu::dual),
     ] {

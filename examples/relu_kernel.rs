@@ -7,13 +7,26 @@ use ntk::{Activation, Network};
 use std::time::Instant;
 
 fn main() -> Result<(), ntk::Error> {
-    let arg = |i: usize, default: usize| std::env::args().nth(i).and_then(|s| s.parse().ok()).unwrap_or(default);
-    let (n, d, depth, threads, tile) = (arg(1, 1000), arg(2, 784), arg(3, 3), arg(4, 0), arg(5, 256));
-    let act = std::env::var("NTK_ACT").ok().and_then(|s| Activation::parse(&s)).unwrap_or(Activation::Relu);
+    let arg = |i: usize, default: usize| {
+        std::env::args()
+            .nth(i)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let (n, d, depth, threads, tile) =
+        (arg(1, 1000), arg(2, 784), arg(3, 3), arg(4, 0), arg(5, 256));
+    let act = std::env::var("NTK_ACT")
+        .ok()
+        .and_then(|s| Activation::parse(&s))
+        .unwrap_or(Activation::Relu);
     let mut rng = Rng::new(0);
     let x = faer::Mat::from_fn(n, d, |_, _| rng.normal());
     let net = Network::mlp(act, depth, 2f64.sqrt(), 0.1)?;
-    let opts = KernelOptions { threads, tile, ..Default::default() };
+    let opts = KernelOptions {
+        threads,
+        tile,
+        ..Default::default()
+    };
     let t0 = Instant::now();
     let plan = KernelPlan::new(&net, x.as_ref(), None)?;
     let k = plan.compute(&opts, None)?;

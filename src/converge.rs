@@ -51,7 +51,12 @@ pub struct SweepConfig {
 impl SweepConfig {
     /// `seeds` networks per width, first seed 0, all cores.
     pub fn new(widths: Vec<usize>, seeds: usize) -> Self {
-        SweepConfig { widths, seeds, seed: 0, threads: 0 }
+        SweepConfig {
+            widths,
+            seeds,
+            seed: 0,
+            threads: 0,
+        }
     }
 }
 
@@ -117,7 +122,10 @@ pub struct ConvergenceReport {
 
 fn check_widths(widths: &[usize], what: &str) -> Result<()> {
     if widths.is_empty() {
-        return Err(Error::param(what, "give at least one width, e.g. 64,256,1024"));
+        return Err(Error::param(
+            what,
+            "give at least one width, e.g. 64,256,1024",
+        ));
     }
     if widths.contains(&0) {
         return Err(Error::param(what, "widths must be at least 1"));
@@ -134,7 +142,11 @@ fn check_widths(widths: &[usize], what: &str) -> Result<()> {
 /// Bytes needed by one network of `width` at `depth` on `d` inputs with `n` points.
 fn task_bytes(depth: usize, d: usize, width: usize, n: usize) -> f64 {
     let w = width as f64;
-    let params = if depth == 0 { d as f64 + 1.0 } else { (d as f64 + 1.0) * w + (depth as f64 - 1.0) * (w + 1.0) * w + w + 1.0 };
+    let params = if depth == 0 {
+        d as f64 + 1.0
+    } else {
+        (d as f64 + 1.0) * w + (depth as f64 - 1.0) * (w + 1.0) * w + w + 1.0
+    };
     8.0 * (params + 2.0 * n as f64 * w * (depth as f64 + 2.0) + 5.0 * (n * n) as f64)
 }
 
@@ -166,7 +178,13 @@ fn analytic_net(net: &Network, width: usize) -> Network {
 /// assert!(r.ntk_slope.unwrap() < 0.0);
 /// # Ok::<(), ntk::Error>(())
 /// ```
-pub fn width_sweep(net: &Network, x: MatRef<'_, f64>, data: &str, cfg: &SweepConfig, progress: Progress<'_>) -> Result<ConvergenceReport> {
+pub fn width_sweep(
+    net: &Network,
+    x: MatRef<'_, f64>,
+    data: &str,
+    cfg: &SweepConfig,
+    progress: Progress<'_>,
+) -> Result<ConvergenceReport> {
     let start = std::time::Instant::now();
     net.validate()?;
     check_widths(&cfg.widths, "widths")?;
@@ -174,7 +192,9 @@ pub fn width_sweep(net: &Network, x: MatRef<'_, f64>, data: &str, cfg: &SweepCon
         return Err(Error::param("seeds", "need at least one seed per width"));
     }
     if x.ncols() == 0 {
-        return Err(Error::Data("the inputs have no columns (dimension 0); give points of dimension >= 1".into()));
+        return Err(Error::Data(
+            "the inputs have no columns (dimension 0); give points of dimension >= 1".into(),
+        ));
     }
     crate::empirical::check_input("x", x, x.ncols())?;
     let (n, d) = (x.nrows(), x.ncols());
@@ -183,15 +203,22 @@ pub fn width_sweep(net: &Network, x: MatRef<'_, f64>, data: &str, cfg: &SweepCon
     let threads = crate::empirical::resolve_threads(cfg.threads);
     let max_w = *widths.last().unwrap_or(&1);
     let bytes = threads.min(widths.len() * cfg.seeds) as f64 * task_bytes(net.depth, d, max_w, n);
-    crate::empirical::check_memory(bytes, || format!("{threads} concurrent networks of width {max_w}"))?;
+    crate::empirical::check_memory(bytes, || {
+        format!("{threads} concurrent networks of width {max_w}")
+    })?;
 
     // analytic kernels: one per width for the standard parameterization, else one
-    let kopts = KernelOptions { threads: 1, ..Default::default() };
+    let kopts = KernelOptions {
+        threads: 1,
+        ..Default::default()
+    };
     let mut analytic = Vec::new();
     for &w in &widths {
         if analytic.is_empty() || net.parameterization == Parameterization::Standard {
             let k = kernel::kernels(&analytic_net(net, w), x, None, &kopts)?;
-            let ntk = k.ntk.ok_or_else(|| Error::Numerical("the analytic NTK was not computed".into()))?;
+            let ntk = k
+                .ntk
+                .ok_or_else(|| Error::Numerical("the analytic NTK was not computed".into()))?;
             if ntk.norm_l2() == 0.0 || k.nngp.norm_l2() == 0.0 {
                 return Err(Error::Numerical(
                     "the analytic kernel is identically zero (w_std = 0?); relative errors are undefined".into(),
@@ -205,12 +232,19 @@ pub fn width_sweep(net: &Network, x: MatRef<'_, f64>, data: &str, cfg: &SweepCon
     }
 
     // tasks, widest first for load balance; results land by index
-    let mut tasks: Vec<(usize, usize)> = (0..widths.len()).flat_map(|wi| (0..cfg.seeds).map(move |s| (wi, s))).collect();
+    let mut tasks: Vec<(usize, usize)> = (0..widths.len())
+        .flat_map(|wi| (0..cfg.seeds).map(move |s| (wi, s)))
+        .collect();
     tasks.sort_by_key(|&(wi, s)| (std::cmp::Reverse(widths[wi]), s));
     let total = tasks.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let run = |&(wi, s): &(usize, usize)| -> Result<(usize, usize, Mat<f64>, Mat<f64>)> {
-        let mlp = Mlp::init(net, d, &Widths::Uniform(widths[wi]), cfg.seed.wrapping_add(s as u64))?;
+        let mlp = Mlp::init(
+            net,
+            d,
+            &Widths::Uniform(widths[wi]),
+            cfg.seed.wrapping_add(s as u64),
+        )?;
         let k = empirical::ntk::compute(&mlp, x, None, Par::Seq);
         let c = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         if let Some(p) = progress {
@@ -226,7 +260,9 @@ pub fn width_sweep(net: &Network, x: MatRef<'_, f64>, data: &str, cfg: &SweepCon
         }
     })?;
     type Slot = Option<(Mat<f64>, Mat<f64>)>;
-    let mut per: Vec<Vec<Slot>> = (0..widths.len()).map(|_| (0..cfg.seeds).map(|_| None).collect()).collect();
+    let mut per: Vec<Vec<Slot>> = (0..widths.len())
+        .map(|_| (0..cfg.seeds).map(|_| None).collect())
+        .collect();
     for r in results {
         let (wi, s, t, k) = r?;
         per[wi][s] = Some((t, k));
@@ -261,9 +297,21 @@ pub fn width_sweep(net: &Network, x: MatRef<'_, f64>, data: &str, cfg: &SweepCon
         });
     }
     let ws: Vec<f64> = widths.iter().map(|&w| w as f64).collect();
-    let ntk_slope = loglog_slope(&ws, &stats.iter().map(|s| s.ntk_rel_err_mean).collect::<Vec<_>>());
-    let nngp_slope = loglog_slope(&ws, &stats.iter().map(|s| s.nngp_rel_err_mean).collect::<Vec<_>>());
-    let last = analytic.last().map(|(t, k)| (t.norm_l2(), k.norm_l2())).unwrap_or((0.0, 0.0));
+    let ntk_slope = loglog_slope(
+        &ws,
+        &stats.iter().map(|s| s.ntk_rel_err_mean).collect::<Vec<_>>(),
+    );
+    let nngp_slope = loglog_slope(
+        &ws,
+        &stats
+            .iter()
+            .map(|s| s.nngp_rel_err_mean)
+            .collect::<Vec<_>>(),
+    );
+    let last = analytic
+        .last()
+        .map(|(t, k)| (t.norm_l2(), k.norm_l2()))
+        .unwrap_or((0.0, 0.0));
     Ok(ConvergenceReport {
         version: crate::VERSION.to_string(),
         network: net.clone(),
@@ -325,11 +373,7 @@ pub fn loglog_slope(x: &[f64], y: &[f64]) -> Option<f64> {
     let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
     let sxx: f64 = pts.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
     let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    if sxx == 0.0 {
-        None
-    } else {
-        Some(sxy / sxx)
-    }
+    if sxx == 0.0 { None } else { Some(sxy / sxx) }
 }
 
 /// Settings of [`kernel_profile`] (the Jacot et al. Figure 1 view).
@@ -386,7 +430,12 @@ impl ProfileConfig {
     /// A scaled-down view for the given widths and seeds: otherwise as [`ProfileConfig::jacot2018`]
     /// but with an automatic (stable) learning rate.
     pub fn scaled(widths: Vec<usize>, seeds: usize) -> Self {
-        ProfileConfig { widths, seeds, learning_rate: None, ..Self::jacot2018() }
+        ProfileConfig {
+            widths,
+            seeds,
+            learning_rate: None,
+            ..Self::jacot2018()
+        }
     }
 }
 
@@ -466,7 +515,11 @@ pub struct ProfileReport {
 /// assert_eq!(p.gamma.len(), 9);
 /// # Ok::<(), ntk::Error>(())
 /// ```
-pub fn kernel_profile(net: &Network, cfg: &ProfileConfig, progress: Progress<'_>) -> Result<ProfileReport> {
+pub fn kernel_profile(
+    net: &Network,
+    cfg: &ProfileConfig,
+    progress: Progress<'_>,
+) -> Result<ProfileReport> {
     net.validate()?;
     check_widths(&cfg.widths, "profile widths")?;
     if cfg.seeds == 0 {
@@ -477,32 +530,54 @@ pub fn kernel_profile(net: &Network, cfg: &ProfileConfig, progress: Progress<'_>
     }
     if let Some(lr) = cfg.learning_rate {
         if !(lr.is_finite() && lr > 0.0) {
-            return Err(Error::param("learning_rate", format!("must be positive and finite, got {lr}")));
+            return Err(Error::param(
+                "learning_rate",
+                format!("must be positive and finite, got {lr}"),
+            ));
         }
     }
     let mut widths = cfg.widths.clone();
     widths.sort_unstable();
     let threads = crate::empirical::resolve_threads(cfg.threads);
     let max_w = *widths.last().unwrap_or(&1);
-    let bytes = threads.min(widths.len() * cfg.seeds) as f64 * task_bytes(net.depth, 2, max_w, cfg.n_angles.max(cfg.n_train));
-    crate::empirical::check_memory(bytes, || format!("{threads} concurrent networks of width {max_w}"))?;
+    let bytes = threads.min(widths.len() * cfg.seeds) as f64
+        * task_bytes(net.depth, 2, max_w, cfg.n_angles.max(cfg.n_train));
+    crate::empirical::check_memory(bytes, || {
+        format!("{threads} concurrent networks of width {max_w}")
+    })?;
 
     let m = cfg.n_angles;
-    let gamma: Vec<f64> = (0..m).map(|i| -std::f64::consts::PI + 2.0 * std::f64::consts::PI * i as f64 / (m - 1) as f64).collect();
+    let gamma: Vec<f64> = (0..m)
+        .map(|i| -std::f64::consts::PI + 2.0 * std::f64::consts::PI * i as f64 / (m - 1) as f64)
+        .collect();
     let x0 = Mat::from_fn(1, 2, |_, j| if j == 0 { 1.0 } else { 0.0 });
-    let circle = Mat::from_fn(m, 2, |i, j| if j == 0 { gamma[i].cos() } else { gamma[i].sin() });
+    let circle = Mat::from_fn(m, 2, |i, j| {
+        if j == 0 {
+            gamma[i].cos()
+        } else {
+            gamma[i].sin()
+        }
+    });
     let mut rng = Rng::new(cfg.data_seed);
     let x_train = Mat::from_fn(cfg.n_train, 2, |_, _| rng.normal());
     let y_train = Mat::from_fn(cfg.n_train, 1, |i, _| x_train[(i, 0)] * x_train[(i, 1)]);
 
-    let kopts = KernelOptions { threads: 1, ..Default::default() };
+    let kopts = KernelOptions {
+        threads: 1,
+        ..Default::default()
+    };
     let mut analytic = Vec::new();
     let mut lambda_max = 0.0f64;
     for &w in &widths {
         let an = analytic_net(net, w);
         let k = kernel::kernels(&an, x0.as_ref(), Some(circle.as_ref()), &kopts)?;
-        let t = k.ntk.ok_or_else(|| Error::Numerical("the analytic NTK was not computed".into()))?;
-        analytic.push(AnalyticProfile { width: w, values: (0..m).map(|i| t[(0, i)]).collect() });
+        let t = k
+            .ntk
+            .ok_or_else(|| Error::Numerical("the analytic NTK was not computed".into()))?;
+        analytic.push(AnalyticProfile {
+            width: w,
+            values: (0..m).map(|i| t[(0, i)]).collect(),
+        });
         if cfg.n_train > 0 {
             let kt = kernel::kernels(&an, x_train.as_ref(), None, &kopts)?;
             if let Some(t) = kt.ntk {
@@ -522,7 +597,9 @@ pub fn kernel_profile(net: &Network, cfg: &ProfileConfig, progress: Progress<'_>
         }
     };
 
-    let mut tasks: Vec<(usize, usize)> = (0..widths.len()).flat_map(|wi| (0..cfg.seeds).map(move |s| (wi, s))).collect();
+    let mut tasks: Vec<(usize, usize)> = (0..widths.len())
+        .flat_map(|wi| (0..cfg.seeds).map(move |s| (wi, s)))
+        .collect();
     tasks.sort_by_key(|&(wi, s)| (std::cmp::Reverse(widths[wi]), s));
     let total = tasks.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -549,7 +626,18 @@ pub fn kernel_profile(net: &Network, cfg: &ProfileConfig, progress: Progress<'_>
         if let Some(p) = progress {
             p(c, total);
         }
-        Ok((wi, s, ProfileCurve { width: widths[wi], seed, init, trained, loss, ntk_change }))
+        Ok((
+            wi,
+            s,
+            ProfileCurve {
+                width: widths[wi],
+                seed,
+                init,
+                trained,
+                loss,
+                ntk_change,
+            },
+        ))
     };
     let results: Vec<Result<_>> = crate::empirical::with_threads(threads, |_| {
         if threads <= 1 {
@@ -567,11 +655,29 @@ pub fn kernel_profile(net: &Network, cfg: &ProfileConfig, progress: Progress<'_>
     let mean_ntk_change = widths
         .iter()
         .map(|&w| {
-            let v: Vec<f64> = curves.iter().filter(|c| c.width == w).filter_map(|c| c.ntk_change).collect();
-            (w, if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 })
+            let v: Vec<f64> = curves
+                .iter()
+                .filter(|c| c.width == w)
+                .filter_map(|c| c.ntk_change)
+                .collect();
+            (
+                w,
+                if v.is_empty() {
+                    f64::NAN
+                } else {
+                    v.iter().sum::<f64>() / v.len() as f64
+                },
+            )
         })
         .collect();
-    Ok(ProfileReport { config: cfg.clone(), learning_rate, gamma, analytic, curves, mean_ntk_change })
+    Ok(ProfileReport {
+        config: cfg.clone(),
+        learning_rate,
+        gamma,
+        analytic,
+        curves,
+        mean_ntk_change,
+    })
 }
 
 /// Largest eigenvalue of a symmetric positive semi-definite matrix by power iteration.
@@ -583,7 +689,9 @@ fn largest_eigenvalue(a: MatRef<'_, f64>) -> f64 {
     let mut v = vec![1.0 / (n as f64).sqrt(); n];
     let mut lambda = 0.0;
     for _ in 0..500 {
-        let w: Vec<f64> = (0..n).map(|i| (0..n).map(|j| a[(i, j)] * v[j]).sum()).collect();
+        let w: Vec<f64> = (0..n)
+            .map(|i| (0..n).map(|j| a[(i, j)] * v[j]).sum())
+            .collect();
         let norm = w.iter().map(|x| x * x).sum::<f64>().sqrt();
         if norm == 0.0 {
             return 0.0;

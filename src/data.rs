@@ -82,12 +82,16 @@ impl Dataset {
                 )),
                 Ok(n) if n > MAX_CIRCLE_POINTS => Err(Error::param(
                     "dataset",
-                    format!("circle:{n} has more than the {MAX_CIRCLE_POINTS} points allowed; use circle:N with a smaller N"),
+                    format!(
+                        "circle:{n} has more than the {MAX_CIRCLE_POINTS} points allowed; use circle:N with a smaller N"
+                    ),
                 )),
                 Ok(n) => Ok(Dataset::Circle(n)),
                 Err(_) => Err(Error::param(
                     "dataset",
-                    format!("in `{name}`, the number of points `{n}` is not a positive integer; use circle:N, e.g. circle:64"),
+                    format!(
+                        "in `{name}`, the number of points `{n}` is not a positive integer; use circle:N, e.g. circle:64"
+                    ),
                 )),
             };
         }
@@ -97,7 +101,10 @@ impl Dataset {
                 "`circle` needs a number of points: use circle:N, e.g. circle:64",
             ));
         }
-        Err(Error::param("dataset", format!("unknown dataset `{name}`; valid names: {}", names())))
+        Err(Error::param(
+            "dataset",
+            format!("unknown dataset `{name}`; valid names: {}", names()),
+        ))
     }
 
     /// The canonical name (`digits`, `circle:8`), which [`Dataset::parse`] accepts.
@@ -136,10 +143,19 @@ impl Dataset {
             Dataset::Digits => load_digits(),
             Dataset::Circle(n) => {
                 if n == 0 || n > MAX_CIRCLE_POINTS {
-                    return Err(Error::param("dataset", format!("circle:{n}: N must be between 1 and {MAX_CIRCLE_POINTS}")));
+                    return Err(Error::param(
+                        "dataset",
+                        format!("circle:{n}: N must be between 1 and {MAX_CIRCLE_POINTS}"),
+                    ));
                 }
                 let angle = |k: usize| 2.0 * PI * k as f64 / n as f64;
-                let x = Mat::from_fn(n, 2, |k, j| if j == 0 { angle(k).cos() } else { angle(k).sin() });
+                let x = Mat::from_fn(n, 2, |k, j| {
+                    if j == 0 {
+                        angle(k).cos()
+                    } else {
+                        angle(k).sin()
+                    }
+                });
                 Ok(Loaded {
                     x,
                     labels: None,
@@ -170,7 +186,11 @@ impl std::fmt::Display for Dataset {
 
 /// Decode the embedded digits.
 fn load_digits() -> Result<Loaded> {
-    let corrupt = |e: Error| Error::Data(format!("the embedded digits data is corrupt ({e}); rebuild ntk"));
+    let corrupt = |e: Error| {
+        Error::Data(format!(
+            "the embedded digits data is corrupt ({e}); rebuild ntk"
+        ))
+    };
     let raw = crate::io::npy::parse_npy(DIGITS_X, "digits_x.npy (built-in)").map_err(corrupt)?;
     let y = crate::io::npy::parse_npy(DIGITS_Y, "digits_y.npy (built-in)").map_err(corrupt)?;
     if raw.nrows() != y.nrows() || y.ncols() != 1 || raw.ncols() != 64 {
@@ -185,7 +205,9 @@ fn load_digits() -> Result<Loaded> {
     let mut labels = Vec::with_capacity(y.nrows());
     for v in y.col(0).iter() {
         if !(0.0..=9.0).contains(v) || v.fract() != 0.0 {
-            return Err(Error::Data(format!("the embedded digits labels are corrupt (label {v}); rebuild ntk")));
+            return Err(Error::Data(format!(
+                "the embedded digits labels are corrupt (label {v}); rebuild ntk"
+            )));
         }
         labels.push(*v as u8);
     }

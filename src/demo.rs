@@ -12,7 +12,7 @@
 
 use crate::converge::{self, ConvergenceReport, ProfileConfig, SweepConfig};
 use crate::data::Dataset;
-use crate::dynamics::compare::{compare, CompareConfig, WidthSummary};
+use crate::dynamics::compare::{CompareConfig, WidthSummary, compare};
 use crate::dynamics::{Ensemble, EnsembleTest, FlowOptions, GradientFlow, Loss, Point, TestData};
 use crate::kernel::{KernelOptions, KernelPlan};
 use crate::{Activation, Error, Network, Result};
@@ -80,13 +80,22 @@ type Split = (Mat<f64>, Mat<f64>, Mat<f64>, Vec<u8>);
 /// Targets: one-hot over the 10 classes minus 0.1 (zero mean).
 fn digits_split(n_train: usize, n_test: usize) -> Result<Split> {
     let d = Dataset::Digits.load()?;
-    let labels = d.labels.ok_or_else(|| Error::Data("digits without labels".into()))?;
+    let labels = d
+        .labels
+        .ok_or_else(|| Error::Data("digits without labels".into()))?;
     let n = d.x.nrows();
     let n_test = n_test.min(n - n_train);
     let x_train = d.x.as_ref().subrows(0, n_train).to_owned();
     let x_test = d.x.as_ref().subrows(n_train, n_test).to_owned();
-    let y_train = Mat::from_fn(n_train, 10, |i, k| if labels[i] as usize == k { 0.9 } else { -0.1 });
-    Ok((x_train, x_test, y_train, labels[n_train..n_train + n_test].to_vec()))
+    let y_train = Mat::from_fn(n_train, 10, |i, k| {
+        if labels[i] as usize == k { 0.9 } else { -0.1 }
+    });
+    Ok((
+        x_train,
+        x_test,
+        y_train,
+        labels[n_train..n_train + n_test].to_vec(),
+    ))
 }
 
 fn accuracy(pred: MatRef<'_, f64>, labels: &[u8]) -> f64 {
@@ -104,21 +113,50 @@ fn accuracy(pred: MatRef<'_, f64>, labels: &[u8]) -> f64 {
 }
 
 /// Kernel regression (gradient flow to t = infinity from f_0 = 0) test accuracy.
-fn regress(k_train: MatRef<'_, f64>, k_test: MatRef<'_, f64>, y: MatRef<'_, f64>, labels: &[u8], threads: usize) -> Result<(f64, f64)> {
-    let opts = FlowOptions { threads, ..Default::default() };
+fn regress(
+    k_train: MatRef<'_, f64>,
+    k_test: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    labels: &[u8],
+    threads: usize,
+) -> Result<(f64, f64)> {
+    let opts = FlowOptions {
+        threads,
+        ..Default::default()
+    };
     let flow = GradientFlow::new(k_train, y, &opts)?;
-    let p = flow.predict(None, Some(TestData::new(k_test)), &[Point::Time(f64::INFINITY)])?;
-    let fx = p.fx_test.as_ref().and_then(|v| v.first()).ok_or_else(|| Error::Numerical("no test prediction".into()))?;
-    Ok((accuracy(fx.as_ref(), labels), flow.diagnostics().condition_number))
+    let p = flow.predict(
+        None,
+        Some(TestData::new(k_test)),
+        &[Point::Time(f64::INFINITY)],
+    )?;
+    let fx = p
+        .fx_test
+        .as_ref()
+        .and_then(|v| v.first())
+        .ok_or_else(|| Error::Numerical("no test prediction".into()))?;
+    Ok((
+        accuracy(fx.as_ref(), labels),
+        flow.diagnostics().condition_number,
+    ))
 }
 
 /// Run the analytic-kernel part on the digits for one network.
-pub fn digits_kernel_regression(net: &Network, n_train: usize, n_test: usize, threads: usize) -> Result<DigitsResult> {
+pub fn digits_kernel_regression(
+    net: &Network,
+    n_train: usize,
+    n_test: usize,
+    threads: usize,
+) -> Result<DigitsResult> {
     let (x_train, x_test, y, labels) = digits_split(n_train, n_test)?;
-    let opts = KernelOptions { threads, ..Default::default() };
+    let opts = KernelOptions {
+        threads,
+        ..Default::default()
+    };
     let start = Instant::now();
     let k_tt = KernelPlan::new(net, x_train.as_ref(), None)?.compute(&opts, None)?;
-    let k_st = KernelPlan::new(net, x_test.as_ref(), Some(x_train.as_ref()))?.compute(&opts, None)?;
+    let k_st =
+        KernelPlan::new(net, x_test.as_ref(), Some(x_train.as_ref()))?.compute(&opts, None)?;
     let kernel_seconds = start.elapsed().as_secs_f64();
     let missing = || Error::Numerical("NTK not computed".into());
     let (ntk_acc, cond) = regress(
@@ -128,7 +166,13 @@ pub fn digits_kernel_regression(net: &Network, n_train: usize, n_test: usize, th
         &labels,
         threads,
     )?;
-    let (nngp_acc, _) = regress(k_tt.nngp.as_ref(), k_st.nngp.as_ref(), y.as_ref(), &labels, threads)?;
+    let (nngp_acc, _) = regress(
+        k_tt.nngp.as_ref(),
+        k_st.nngp.as_ref(),
+        y.as_ref(),
+        &labels,
+        threads,
+    )?;
     Ok(DigitsResult {
         network: net.clone(),
         kernel_seconds,
@@ -151,7 +195,11 @@ pub fn digits_kernel_regression(net: &Network, n_train: usize, n_test: usize, th
 /// ```
 pub fn run(opts: &DemoOptions, progress: &dyn Fn(&str)) -> Result<DemoReport> {
     let start = Instant::now();
-    std::fs::create_dir_all(&opts.out).map_err(|source| Error::Io { path: opts.out.clone(), source, usage: true })?;
+    std::fs::create_dir_all(&opts.out).map_err(|source| Error::Io {
+        path: opts.out.clone(),
+        source,
+        usage: true,
+    })?;
     crate::io::check_writable(&opts.out.join("summary.md"))?;
     let (n_train, n_test) = if opts.quick { (300, 200) } else { (1000, 797) };
     let nets = [
@@ -164,9 +212,20 @@ pub fn run(opts: &DemoOptions, progress: &dyn Fn(&str)) -> Result<DemoReport> {
     let mut digits = Vec::new();
     for net in &nets {
         let t0 = Instant::now();
-        progress(&format!("digits: analytic kernels and kernel regression, {}", net.summary()));
-        digits.push(digits_kernel_regression(net, n_train, n_test, opts.threads)?);
-        stage_seconds.push((format!("digits {}", net.activation.name()), t0.elapsed().as_secs_f64()));
+        progress(&format!(
+            "digits: analytic kernels and kernel regression, {}",
+            net.summary()
+        ));
+        digits.push(digits_kernel_regression(
+            net,
+            n_train,
+            n_test,
+            opts.threads,
+        )?);
+        stage_seconds.push((
+            format!("digits {}", net.activation.name()),
+            t0.elapsed().as_secs_f64(),
+        ));
     }
     // a picture of the kernel: 300 digits sorted by label
     let t0 = Instant::now();
@@ -177,30 +236,69 @@ pub fn run(opts: &DemoOptions, progress: &dyn Fn(&str)) -> Result<DemoReport> {
     // width convergence on the unit circle (Jacot et al.), ReLU depth 3
     let t0 = Instant::now();
     let conv_net = Network::mlp(Activation::Relu, 3, 2f64.sqrt(), 0.1)?;
-    let (widths, seeds) = if opts.quick { (vec![32, 128, 512], 3) } else { (vec![64, 256, 1024, 4096], 5) };
-    progress(&format!("width convergence on circle:16, widths {widths:?}, {seeds} seeds"));
+    let (widths, seeds) = if opts.quick {
+        (vec![32, 128, 512], 3)
+    } else {
+        (vec![64, 256, 1024, 4096], 5)
+    };
+    progress(&format!(
+        "width convergence on circle:16, widths {widths:?}, {seeds} seeds"
+    ));
     let circle = Dataset::Circle(16).load()?;
-    let cfg = SweepConfig { seed: opts.seed, threads: opts.threads, ..SweepConfig::new(widths, seeds) };
+    let cfg = SweepConfig {
+        seed: opts.seed,
+        threads: opts.threads,
+        ..SweepConfig::new(widths, seeds)
+    };
     let conv = converge::width_sweep(&conv_net, circle.x.as_ref(), "circle:16", &cfg, None)?;
     files.extend(crate::plot::convergence::convergence(&conv, &opts.out)?);
     stage_seconds.push(("width convergence".into(), t0.elapsed().as_secs_f64()));
 
     // Jacot et al. Fig. 1 view, scaled down: Theta(x0, x(gamma)) at init and after training
     let t0 = Instant::now();
-    let (pw, ps) = if opts.quick { (vec![64, 512], 3) } else { (vec![100, 1000], 5) };
-    progress(&format!("kernel profile (Jacot et al. Fig. 1, scaled: widths {pw:?}, {ps} seeds)"));
-    let pcfg = ProfileConfig { seed: opts.seed, threads: opts.threads, ..ProfileConfig::scaled(pw, ps) };
+    let (pw, ps) = if opts.quick {
+        (vec![64, 512], 3)
+    } else {
+        (vec![100, 1000], 5)
+    };
+    progress(&format!(
+        "kernel profile (Jacot et al. Fig. 1, scaled: widths {pw:?}, {ps} seeds)"
+    ));
+    let pcfg = ProfileConfig {
+        seed: opts.seed,
+        threads: opts.threads,
+        ..ProfileConfig::scaled(pw, ps)
+    };
     let profile = converge::kernel_profile(&converge::jacot2018_network(), &pcfg, None)?;
-    files.extend(crate::plot::profile::profile(&profile, "scaled-down Jacot et al. 2018 setting", &opts.out)?);
+    files.extend(crate::plot::profile::profile(
+        &profile,
+        "scaled-down Jacot et al. 2018 setting",
+        &opts.out,
+    )?);
     stage_seconds.push(("kernel profile".into(), t0.elapsed().as_secs_f64()));
 
     // predicted vs trained dynamics
     let t0 = Instant::now();
-    let widths = if opts.quick { vec![16, 128] } else { vec![32, 256, 1024] };
-    progress(&format!("dynamics: digits 3 vs 8, kernel prediction vs trained networks of widths {widths:?}"));
-    let (dynamics, lr, files_dyn) = dynamics_stage(&opts.out, &widths, if opts.quick { 2 } else { 3 }, opts.seed, opts.threads)?;
+    let widths = if opts.quick {
+        vec![16, 128]
+    } else {
+        vec![32, 256, 1024]
+    };
+    progress(&format!(
+        "dynamics: digits 3 vs 8, kernel prediction vs trained networks of widths {widths:?}"
+    ));
+    let (dynamics, lr, files_dyn) = dynamics_stage(
+        &opts.out,
+        &widths,
+        if opts.quick { 2 } else { 3 },
+        opts.seed,
+        opts.threads,
+    )?;
     files.extend(files_dyn);
-    stage_seconds.push(("predicted vs trained dynamics".into(), t0.elapsed().as_secs_f64()));
+    stage_seconds.push((
+        "predicted vs trained dynamics".into(),
+        t0.elapsed().as_secs_f64(),
+    ));
 
     let mut report = DemoReport {
         version: crate::VERSION.to_string(),
@@ -221,14 +319,29 @@ pub fn run(opts: &DemoOptions, progress: &dyn Fn(&str)) -> Result<DemoReport> {
     Ok(report)
 }
 
+/// (x_train, y_train, x_test, y_test)
+type Split4 = (Mat<f64>, Mat<f64>, Mat<f64>, Mat<f64>);
+
+/// What the dynamics stage returns: per-width summaries, (learning rate, largest stable rate),
+/// files written.
+type DynamicsOutcome = (Vec<WidthSummary>, (f64, f64), Vec<PathBuf>);
+
 /// Binary regression digits 3 (-1) vs 8 (+1): 32 train and 64 test images.
-fn three_vs_eight() -> Result<(Mat<f64>, Mat<f64>, Mat<f64>, Mat<f64>)> {
+fn three_vs_eight() -> Result<Split4> {
     let d = Dataset::Digits.load()?;
-    let labels = d.labels.ok_or_else(|| Error::Data("digits without labels".into()))?;
-    let idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == 3 || labels[i] == 8).collect();
+    let labels = d
+        .labels
+        .ok_or_else(|| Error::Data("digits without labels".into()))?;
+    let idx: Vec<usize> = (0..labels.len())
+        .filter(|&i| labels[i] == 3 || labels[i] == 8)
+        .collect();
     let pick = |ids: &[usize]| {
         let x = Mat::from_fn(ids.len(), d.x.ncols(), |i, j| d.x[(ids[i], j)]);
-        let y = Mat::from_fn(ids.len(), 1, |i, _| if labels[ids[i]] == 8 { 1.0 } else { -1.0 });
+        let y = Mat::from_fn(
+            ids.len(),
+            1,
+            |i, _| if labels[ids[i]] == 8 { 1.0 } else { -1.0 },
+        );
         (x, y)
     };
     let (x_train, y_train) = pick(&idx[..32]);
@@ -239,20 +352,42 @@ fn three_vs_eight() -> Result<(Mat<f64>, Mat<f64>, Mat<f64>, Mat<f64>)> {
 /// Gradient descent predicted from the analytic NTK next to real finite networks trained from
 /// the same initial outputs; plots of the losses, test predictions with the ensemble's
 /// +-2 sigma band, and the deviation against width.
-fn dynamics_stage(out: &Path, widths: &[usize], seeds: usize, seed: u64, threads: usize) -> Result<(Vec<WidthSummary>, (f64, f64), Vec<PathBuf>)> {
+fn dynamics_stage(
+    out: &Path,
+    widths: &[usize],
+    seeds: usize,
+    seed: u64,
+    threads: usize,
+) -> Result<DynamicsOutcome> {
     use crate::plot::dynamics as pd;
     let (x, y, xt, yt) = three_vs_eight()?;
     let net = Network::mlp(Activation::Relu, 2, 2f64.sqrt(), 0.1)?;
-    let ko = KernelOptions { threads, ..Default::default() };
+    let ko = KernelOptions {
+        threads,
+        ..Default::default()
+    };
     let missing = || Error::Numerical("NTK not computed".into());
     let k = KernelPlan::new(&net, x.as_ref(), None)?.compute(&ko, None)?;
     let kst = KernelPlan::new(&net, xt.as_ref(), Some(x.as_ref()))?.compute(&ko, None)?;
-    let kss = KernelPlan::new(&net, xt.as_ref(), None)?.compute(&KernelOptions { compute_ntk: false, ..ko.clone() }, None)?;
-    let (ntk, ntk_st) = (k.ntk.as_ref().ok_or_else(missing)?, kst.ntk.as_ref().ok_or_else(missing)?);
+    let kss = KernelPlan::new(&net, xt.as_ref(), None)?.compute(
+        &KernelOptions {
+            compute_ntk: false,
+            ..ko.clone()
+        },
+        None,
+    )?;
+    let (ntk, ntk_st) = (
+        k.ntk.as_ref().ok_or_else(missing)?,
+        kst.ntk.as_ref().ok_or_else(missing)?,
+    );
     let max_lr = crate::dynamics::max_learning_rate(ntk.as_ref(), Loss::Sum, 1, faer::Par::Seq)?
         .ok_or_else(|| Error::Numerical("the train NTK has no positive eigenvalue".into()))?;
     let lr = 0.5 * max_lr;
-    let fopts = FlowOptions { learning_rate: lr, threads, ..Default::default() };
+    let fopts = FlowOptions {
+        learning_rate: lr,
+        threads,
+        ..Default::default()
+    };
     let ens = Ensemble::ntk(ntk.as_ref(), k.nngp.as_ref(), y.as_ref(), &fopts)?;
     let steps: Vec<u64> = vec![0, 1, 2, 5, 10, 20, 50, 100, 200, 500];
     let cfg = CompareConfig {
@@ -269,15 +404,35 @@ fn dynamics_stage(out: &Path, widths: &[usize], seeds: usize, seed: u64, threads
     };
     let check = compare(ens.flow(), &cfg)?;
     let mut files = Vec::new();
-    let test = TestData { k_test_train: ntk_st.as_ref(), f0_test: None, y_test: Some(yt.as_ref()) };
-    files.extend(pd::loss_figure(ens.flow(), None, Some(test), &steps, Some(&check))?.save(&out.join("dynamics_loss"))?);
-    let et = EnsembleTest { ntk_test_train: Some(ntk_st.as_ref()), nngp_test_train: kst.nngp.as_ref(), nngp_test_test: kss.nngp.as_ref() };
+    let test = TestData {
+        k_test_train: ntk_st.as_ref(),
+        f0_test: None,
+        y_test: Some(yt.as_ref()),
+    };
+    files.extend(
+        pd::loss_figure(ens.flow(), None, Some(test), &steps, Some(&check))?
+            .save(&out.join("dynamics_loss"))?,
+    );
+    let et = EnsembleTest {
+        ntk_test_train: Some(ntk_st.as_ref()),
+        nngp_test_train: kst.nngp.as_ref(),
+        nngp_test_test: kss.nngp.as_ref(),
+    };
     let last = *steps.last().unwrap_or(&0);
     let m = ens.test(&et, &[Point::Steps(last)])?;
-    let band = m.first().ok_or_else(|| Error::Numerical("no ensemble moments".into()))?;
+    let band = m
+        .first()
+        .ok_or_else(|| Error::Numerical("no ensemble moments".into()))?;
     files.extend(
-        pd::band_figure(band, 0, Some(yt.as_ref()), Some(&check), Some(steps.len() - 1), &format!("step {last}"))
-            .save(&out.join("dynamics_test_predictions"))?,
+        pd::band_figure(
+            band,
+            0,
+            Some(yt.as_ref()),
+            Some(&check),
+            Some(steps.len() - 1),
+            &format!("step {last}"),
+        )
+        .save(&out.join("dynamics_test_predictions"))?,
     );
     files.extend(pd::width_figure(&check).save(&out.join("dynamics_width"))?);
     Ok((check.summary, (lr, max_lr), files))
@@ -286,15 +441,28 @@ fn dynamics_stage(out: &Path, widths: &[usize], seeds: usize, seed: u64, threads
 /// Heatmap of the NTK of 300 training digits sorted by label.
 fn digits_heatmap(net: &Network, out: &Path, threads: usize) -> Result<Vec<PathBuf>> {
     let d = Dataset::Digits.load()?;
-    let labels = d.labels.ok_or_else(|| Error::Data("digits without labels".into()))?;
+    let labels = d
+        .labels
+        .ok_or_else(|| Error::Data("digits without labels".into()))?;
     let mut idx: Vec<usize> = (0..300).collect();
     idx.sort_by_key(|&i| labels[i]);
     let x = Mat::from_fn(idx.len(), d.x.ncols(), |i, j| d.x[(idx[i], j)]);
-    let k = KernelPlan::new(net, x.as_ref(), None)?.compute(&KernelOptions { threads, ..Default::default() }, None)?;
-    let ntk = k.ntk.ok_or_else(|| Error::Numerical("NTK not computed".into()))?;
+    let k = KernelPlan::new(net, x.as_ref(), None)?.compute(
+        &KernelOptions {
+            threads,
+            ..Default::default()
+        },
+        None,
+    )?;
+    let ntk = k
+        .ntk
+        .ok_or_else(|| Error::Numerical("NTK not computed".into()))?;
     crate::plot::heatmap::heatmap(
         ntk.as_ref(),
-        &format!("Analytic NTK of 300 digits sorted by label ({})", net.summary()),
+        &format!(
+            "Analytic NTK of 300 digits sorted by label ({})",
+            net.summary()
+        ),
         &out.join("digits_ntk_heatmap"),
     )
 }
@@ -333,7 +501,11 @@ fn write_summary(out: &Path, report: &mut DemoReport) -> Result<()> {
         for w in &c.widths {
             s.push_str(&format!(
                 "| {} | {:.4} +- {:.4} | {:.4} +- {:.4} |\n",
-                w.width, w.ntk_rel_err_mean, w.ntk_rel_err_std, w.nngp_rel_err_mean, w.nngp_rel_err_std
+                w.width,
+                w.ntk_rel_err_mean,
+                w.ntk_rel_err_std,
+                w.nngp_rel_err_mean,
+                w.nngp_rel_err_std
             ));
         }
         let f = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.3}"));
@@ -366,7 +538,11 @@ fn write_summary(out: &Path, report: &mut DemoReport) -> Result<()> {
     for (stage, secs) in &report.stage_seconds {
         s.push_str(&format!("| {stage} | {secs:.1} |\n"));
     }
-    s.push_str(&format!("\nTotal time: {:.1} s. Files: {}.\n", report.seconds, report.files.join(", ")));
+    s.push_str(&format!(
+        "\nTotal time: {:.1} s. Files: {}.\n",
+        report.seconds,
+        report.files.join(", ")
+    ));
     crate::io::write_atomic(&out.join("summary.md"), |w| w.write_all(s.as_bytes()))?;
     crate::io::write_json_atomic(&out.join("report.json"), report)?;
     Ok(())

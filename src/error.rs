@@ -77,6 +77,9 @@ impl Error {
 
     /// Shorthand for [`Error::InvalidParameter`].
     pub fn param(name: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::InvalidParameter { name: name.into(), reason: reason.into() }
+        Error::InvalidParameter {
+            name: name.into(),
+            reason: reason.into(),
+        }
     }
 }

@@ -156,11 +156,7 @@ impl Network {
     /// # Ok::<(), ntk::Error>(())
     /// ```
     pub fn b(&self) -> f64 {
-        if self.bias {
-            self.b_std
-        } else {
-            0.0
-        }
+        if self.bias { self.b_std } else { 0.0 }
     }
 
     /// Check every field; called by all constructors and readers.
@@ -191,15 +187,13 @@ impl Network {
         }
         if self.parameterization == Parameterization::Standard {
             match self.width {
-                Some(0) => {
-                    return Err(Error::param("width", "hidden width must be at least 1"))
-                }
+                Some(0) => return Err(Error::param("width", "hidden width must be at least 1")),
                 None if self.depth > 0 => {
                     return Err(Error::param(
                         "width",
                         "the standard parameterization needs the hidden width (e.g. --width 512): \
                          its NTK depends on it",
-                    ))
+                    ));
                 }
                 _ => {}
             }
@@ -243,7 +237,10 @@ impl Network {
             source,
             usage: true,
         })?;
-        Self::from_str_any(&text).map_err(|e| Error::Parse { path: path.to_path_buf(), msg: e.to_string() })
+        Self::from_str_any(&text).map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            msg: e.to_string(),
+        })
     }
 
     /// The input dimension seen by the Dense layer at index `layer` (0 = first Dense, whose
@@ -271,7 +268,11 @@ impl Network {
     /// # Ok::<(), ntk::Error>(())
     /// ```
     pub fn summary(&self) -> String {
-        let b = if self.bias { format!("b_std={}", self.b_std) } else { "no-bias".to_string() };
+        let b = if self.bias {
+            format!("b_std={}", self.b_std)
+        } else {
+            "no-bias".to_string()
+        };
         let mut s = format!(
             "{} depth={} w_std={} {} {}",
             self.activation.name(),
@@ -289,7 +290,10 @@ impl Network {
 
 fn check_std(name: &str, v: f64) -> Result<()> {
     if !v.is_finite() {
-        return Err(Error::param(name, format!("must be a finite number, got {v}")));
+        return Err(Error::param(
+            name,
+            format!("must be a finite number, got {v}"),
+        ));
     }
     if v < 0.0 {
         return Err(Error::param(
@@ -306,7 +310,10 @@ mod tests {
 
     #[test]
     fn json_and_toml_agree_and_roundtrip() {
-        let net = Network::mlp(Activation::Erf, 2, 1.3, 0.2).unwrap().standard(128).unwrap();
+        let net = Network::mlp(Activation::Erf, 2, 1.3, 0.2)
+            .unwrap()
+            .standard(128)
+            .unwrap();
         let j = serde_json::to_string(&net).unwrap();
         let t = toml::to_string(&net).unwrap();
         assert_eq!(Network::from_str_any(&j).unwrap(), net);
@@ -319,7 +326,9 @@ mod tests {
         assert!(Network::mlp(Activation::Relu, 1, 1.0, -0.1).is_err());
         assert!(Network::mlp(Activation::Relu, MAX_DEPTH + 1, 1.0, 0.0).is_err());
         assert!(Network::from_str_any(r#"{"activation":"tanh","depth":1,"w_std":1}"#).is_err());
-        assert!(Network::from_str_any(r#"{"activation":"relu","depth":1,"w_std":1,"foo":2}"#).is_err());
+        assert!(
+            Network::from_str_any(r#"{"activation":"relu","depth":1,"w_std":1,"foo":2}"#).is_err()
+        );
         let e = Network::from_str_any(
             r#"{"activation":"relu","depth":1,"w_std":1,"parameterization":"standard"}"#,
         )

@@ -32,13 +32,33 @@ fn read_npy_f64(path: &Path) -> (Vec<usize>, Vec<f64>) {
     let hl = u16::from_le_bytes([b[8], b[9]]) as usize;
     let header = std::str::from_utf8(&b[10..10 + hl]).unwrap();
     assert!(header.contains("'<f8'"), "{header}");
-    let shape: Vec<usize> = header.split("'shape': (").nth(1).unwrap().split(')').next().unwrap()
-        .split(',').filter_map(|s| s.trim().parse().ok()).collect();
-    let data = b[10 + hl..].chunks(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
+    let shape: Vec<usize> = header
+        .split("'shape': (")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let data = b[10 + hl..]
+        .chunks(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
     (shape, data)
 }
 
-const NET: [&str; 8] = ["--activation", "relu", "--depth", "2", "--w-std", "1.5", "--b-std", "0.1"];
+const NET: [&str; 8] = [
+    "--activation",
+    "relu",
+    "--depth",
+    "2",
+    "--w-std",
+    "1.5",
+    "--b-std",
+    "0.1",
+];
 
 #[test]
 fn writes_kernels_and_sidecars() {
@@ -46,8 +66,19 @@ fn writes_kernels_and_sidecars() {
     let x = dir.path().join("x.npy");
     write_npy_f64(&x, 3, 2, &[1.0, 0.0, 0.0, 1.0, 0.6, 0.8]);
     let (k, t) = (dir.path().join("k.npy"), dir.path().join("t.npy"));
-    ntk().arg("kernel").arg("--x").arg(&x).args(NET).arg("--nngp-out").arg(&k).arg("--ntk-out").arg(&t)
-        .arg("--threads").arg("2").assert().success();
+    ntk()
+        .arg("kernel")
+        .arg("--x")
+        .arg(&x)
+        .args(NET)
+        .arg("--nngp-out")
+        .arg(&k)
+        .arg("--ntk-out")
+        .arg(&t)
+        .arg("--threads")
+        .arg("2")
+        .assert()
+        .success();
     let (shape, kv) = read_npy_f64(&k);
     assert_eq!(shape, vec![3, 3]);
     let (_, tv) = read_npy_f64(&t);
@@ -61,9 +92,14 @@ fn writes_kernels_and_sidecars() {
             assert_eq!(tv[i + 3 * j], lib.ntk.as_ref().unwrap()[(i, j)]);
         }
     }
-    let sc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("t.npy.json")).unwrap()).unwrap();
+    let sc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("t.npy.json")).unwrap())
+            .unwrap();
     let text = sc.to_string();
-    assert!(text.contains(ntk::VERSION) && text.contains("relu") && text.contains("ntk"), "{text}");
+    assert!(
+        text.contains(ntk::VERSION) && text.contains("relu") && text.contains("ntk"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -72,14 +108,24 @@ fn builtin_dataset_and_cross_kernel() {
     let z = dir.path().join("z.csv");
     std::fs::write(&z, "a,b\n1,0\n0.5,0.5\n").unwrap();
     let t = dir.path().join("t.npy");
-    ntk().args(["kernel", "--dataset", "circle:8", "--x2"]).arg(&z).args(NET).arg("--ntk-out").arg(&t)
-        .assert().success();
+    ntk()
+        .args(["kernel", "--dataset", "circle:8", "--x2"])
+        .arg(&z)
+        .args(NET)
+        .arg("--ntk-out")
+        .arg(&t)
+        .assert()
+        .success();
     assert_eq!(read_npy_f64(&t).0, vec![8, 2]);
 }
 
 #[test]
 fn help_has_examples() {
-    ntk().args(["kernel", "--help"]).assert().success().stdout(predicate::str::contains("Examples"));
+    ntk()
+        .args(["kernel", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Examples"));
 }
 
 /// Run `ntk kernel` with extra args, expect `code`, a message, and no output file.
@@ -91,10 +137,16 @@ fn fails(extra: &[&str], code: i32, msg: &str) {
     if !extra.contains(&"--ntk-out") {
         cmd.arg("--ntk-out").arg(&out);
     }
-    cmd.assert().code(code).stderr(predicate::str::contains(msg));
+    cmd.assert()
+        .code(code)
+        .stderr(predicate::str::contains(msg));
     assert!(!out.exists(), "partial output left behind");
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().to_string()).filter(|n| n.contains("out")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains("out"))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -117,13 +169,16 @@ fn error_cases_have_clear_messages_and_exit_codes() {
     std::fs::write(&rank3, {
         let mut b = b"\x93NUMPY\x01\x00".to_vec();
         let mut h = "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1), }".to_string();
-        while (10 + h.len() + 1) % 64 != 0 { h.push(' '); }
+        while (10 + h.len() + 1) % 64 != 0 {
+            h.push(' ');
+        }
         h.push('\n');
         b.extend_from_slice(&(h.len() as u16).to_le_bytes());
         b.extend_from_slice(h.as_bytes());
         b.extend_from_slice(&1.0f64.to_le_bytes());
         b
-    }).unwrap();
+    })
+    .unwrap();
     let rank3 = rank3.to_str().unwrap().to_string();
     let text = dir.path().join("x.npy");
     std::fs::write(&text, "not numpy").unwrap();
@@ -157,12 +212,54 @@ fn error_cases_have_clear_messages_and_exit_codes() {
     let mut a = with(&good, &[]);
     a[3] = "tanh".into();
     run(a, 2, "unknown activation");
-    run(vec!["--dataset".into(), "circle:8".into()], 2, "--activation");
-    run(with(&good, &["--ntk-out", "/nonexistent-dir/k.npy"]), 2, "/nonexistent-dir");
-    run(vec!["--dataset".into(), "nope".into(), "--activation".into(), "relu".into(), "--depth".into(), "1".into(), "--w-std".into(), "1".into()], 2, "circle:N");
+    run(
+        vec!["--dataset".into(), "circle:8".into()],
+        2,
+        "--activation",
+    );
+    run(
+        with(&good, &["--ntk-out", "/nonexistent-dir/k.npy"]),
+        2,
+        "/nonexistent-dir",
+    );
+    run(
+        vec![
+            "--dataset".into(),
+            "nope".into(),
+            "--activation".into(),
+            "relu".into(),
+            "--depth".into(),
+            "1".into(),
+            "--w-std".into(),
+            "1".into(),
+        ],
+        2,
+        "circle:N",
+    );
     // an output too large for memory is refused up front with the number
-    run(vec!["--dataset".into(), "circle:4000000".into(), "--activation".into(), "relu".into(), "--depth".into(), "1".into(), "--w-std".into(), "1".into()], 2, "GB");
+    run(
+        vec![
+            "--dataset".into(),
+            "circle:4000000".into(),
+            "--activation".into(),
+            "relu".into(),
+            "--depth".into(),
+            "1".into(),
+            "--w-std".into(),
+            "1".into(),
+        ],
+        2,
+        "GB",
+    );
     // a numerical overflow is a runtime failure (exit 1), not a usage error
-    run(with(&good, &["--depth", "400", "--w-std", "1000"]).into_iter().enumerate()
-        .filter(|(i, _)| !(4..=7).contains(i)).map(|(_, s)| s).collect(), 1, "overflow");
+    run(
+        with(&good, &["--depth", "400", "--w-std", "1000"])
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !(4..=7).contains(i))
+            .map(|(_, s)| s)
+            .collect(),
+        1,
+        "overflow",
+    );
 }

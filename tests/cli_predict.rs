@@ -25,7 +25,10 @@ fn write_csv(path: &Path, v: &Value) {
     let mut s = String::new();
     for row in v.as_array().unwrap() {
         let cells: Vec<String> = match row {
-            Value::Array(a) => a.iter().map(|x| format!("{:?}", x.as_f64().unwrap())).collect(),
+            Value::Array(a) => a
+                .iter()
+                .map(|x| format!("{:?}", x.as_f64().unwrap()))
+                .collect(),
             x => vec![format!("{:?}", x.as_f64().unwrap())],
         };
         s.push_str(&cells.join(","));
@@ -44,7 +47,14 @@ impl Files {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_path_buf();
         let g = reference();
-        for k in ["x_train", "x_test", "y_train", "y_test", "fx_train_0_nonzero", "fx_test_0_nonzero"] {
+        for k in [
+            "x_train",
+            "x_test",
+            "y_train",
+            "y_test",
+            "fx_train_0_nonzero",
+            "fx_test_0_nonzero",
+        ] {
             write_csv(&root.join(format!("{k}.csv")), &g[k]);
         }
         for (k, v) in g["kernels"].as_object().unwrap() {
@@ -75,7 +85,11 @@ fn precomputed(f: &Files) -> Vec<String> {
 }
 
 fn rel(got: &[f64], want: &[f64]) -> f64 {
-    let d = got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let d = got
+        .iter()
+        .zip(want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
     let s = want.iter().map(|b| b.abs()).fold(0.0, f64::max);
     if s == 0.0 { d } else { d / s }
 }
@@ -104,9 +118,25 @@ fn reproduces_neural_tangents_from_precomputed_kernels() {
     ntk()
         .arg("predict")
         .args(precomputed(&f))
-        .args(["--f0-train", &f.p("fx_train_0_nonzero.csv").display().to_string()])
-        .args(["--f0-test", &f.p("fx_test_0_nonzero.csv").display().to_string()])
-        .args(["--lr", "1", "--loss", "mean", "--times", "0,1,10,100,1000,inf", "--ensemble", "--threads", "1"])
+        .args([
+            "--f0-train",
+            &f.p("fx_train_0_nonzero.csv").display().to_string(),
+        ])
+        .args([
+            "--f0-test",
+            &f.p("fx_test_0_nonzero.csv").display().to_string(),
+        ])
+        .args([
+            "--lr",
+            "1",
+            "--loss",
+            "mean",
+            "--times",
+            "0,1,10,100,1000,inf",
+            "--ensemble",
+            "--threads",
+            "1",
+        ])
         .arg("--out")
         .arg(&out)
         .assert()
@@ -119,8 +149,14 @@ fn reproduces_neural_tangents_from_precomputed_kernels() {
     let e1 = rel(&flat(&p["fx_train"]), &flat(&r["fx_train_t"]));
     let e2 = rel(&flat(&p["fx_test"]), &flat(&r["fx_test_t"]));
     let e = &g["gradient_descent_mse_ensemble"]["ntk"];
-    let e3 = rel(&flat(&p["ensemble"]["ntk"]["test_mean"]), &flat(&e["test_mean_t"]));
-    let e4 = rel(&flat(&p["ensemble"]["ntk"]["test_cov"]), &flat(&e["test_cov_t"]));
+    let e3 = rel(
+        &flat(&p["ensemble"]["ntk"]["test_mean"]),
+        &flat(&e["test_mean_t"]),
+    );
+    let e4 = rel(
+        &flat(&p["ensemble"]["ntk"]["test_cov"]),
+        &flat(&e["test_cov_t"]),
+    );
     let lr = p["max_learning_rate"].as_f64().unwrap();
     let want = g["max_learning_rate_ntk"].as_f64().unwrap();
     let e5 = (lr - want).abs() / want;
@@ -132,7 +168,13 @@ fn reproduces_neural_tangents_from_precomputed_kernels() {
     assert_eq!(p["fx_train"].as_array().unwrap().len(), 6);
     assert_eq!(p["fx_train"][0].as_array().unwrap().len(), 20);
     assert_eq!(p["fx_train"][0][0].as_array().unwrap().len(), 1);
-    assert_eq!(p["ensemble"]["nngp"]["test_cov"][3].as_array().unwrap().len(), 5);
+    assert_eq!(
+        p["ensemble"]["nngp"]["test_cov"][3]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
     assert_eq!(p["loss_test"].as_array().unwrap().len(), 6);
     assert_eq!(p["diagnostics"]["negative_clipped"], 0);
     assert_eq!(p["inf_method"], "cholesky");
@@ -149,8 +191,26 @@ fn network_description_steps_and_plots() {
         .args(["--x-train", &f.p("x_train.csv").display().to_string()])
         .args(["--x-test", &f.p("x_test.csv").display().to_string()])
         .args(["--y-train", &f.p("y_train.csv").display().to_string()])
-        .args(["--activation", "relu", "--depth", "2", "--w-std", "1.5", "--b-std", "0.1"])
-        .args(["--lr", "1", "--loss", "mean", "--steps", "0,10,100", "--ensemble", "--quiet"])
+        .args([
+            "--activation",
+            "relu",
+            "--depth",
+            "2",
+            "--w-std",
+            "1.5",
+            "--b-std",
+            "0.1",
+        ])
+        .args([
+            "--lr",
+            "1",
+            "--loss",
+            "mean",
+            "--steps",
+            "0,10,100",
+            "--ensemble",
+            "--quiet",
+        ])
         .arg("--out")
         .arg(&out)
         .arg("--plot")
@@ -165,12 +225,24 @@ fn network_description_steps_and_plots() {
     assert!(e <= 1e-9, "{e}");
     // lr = 1 is above 2N/lambda_max = 0.471: a warning, and GD outputs still finite here
     let w = p["warnings"].as_array().unwrap();
-    assert!(w.iter().any(|w| w.as_str().unwrap().contains("largest stable learning rate")));
-    assert_eq!(p["gradient_descent"]["steps"], serde_json::json!([0, 10, 100]));
+    assert!(
+        w.iter()
+            .any(|w| w.as_str().unwrap().contains("largest stable learning rate"))
+    );
+    assert_eq!(
+        p["gradient_descent"]["steps"],
+        serde_json::json!([0, 10, 100])
+    );
     for name in ["loss", "modes", "test_predictions"] {
         for ext in ["png", "svg"] {
             let path = plots.join(format!("{name}.{ext}"));
-            assert!(std::fs::metadata(&path).map(|m| m.len() > 1000).unwrap_or(false), "{}", path.display());
+            assert!(
+                std::fs::metadata(&path)
+                    .map(|m| m.len() > 1000)
+                    .unwrap_or(false),
+                "{}",
+                path.display()
+            );
         }
     }
 }
@@ -189,9 +261,17 @@ fn multi_output_targets_and_nngp_training() {
     ntk()
         .arg("predict")
         .args(["--y-train", &f.p("y2.csv").display().to_string()])
-        .args(["--nngp-train", &f.p("nngp_train_train.csv").display().to_string()])
-        .args(["--nngp-test-train", &f.p("nngp_test_train.csv").display().to_string()])
-        .args(["--kernel", "nngp", "--lr", "0.5", "--times", "0,5,inf", "-q"])
+        .args([
+            "--nngp-train",
+            &f.p("nngp_train_train.csv").display().to_string(),
+        ])
+        .args([
+            "--nngp-test-train",
+            &f.p("nngp_test_train.csv").display().to_string(),
+        ])
+        .args([
+            "--kernel", "nngp", "--lr", "0.5", "--times", "0,5,inf", "-q",
+        ])
         .arg("--out")
         .arg(&out)
         .assert()
@@ -225,16 +305,85 @@ fn usage_errors_exit_2_without_output() {
     let kt = f.p("ntk_test_train.csv").display().to_string();
     let net = ["--activation", "relu", "--depth", "1", "--w-std", "1.4"];
     // learning rate
-    expect_usage(&["--y-train", &y, "--ntk-train", &k, "--lr", "-1"], &f, "learning_rate");
-    expect_usage(&["--y-train", &y, "--ntk-train", &k, "--lr", "0"], &f, "--lr");
+    expect_usage(
+        &["--y-train", &y, "--ntk-train", &k, "--lr", "-1"],
+        &f,
+        "learning_rate",
+    );
+    expect_usage(
+        &["--y-train", &y, "--ntk-train", &k, "--lr", "0"],
+        &f,
+        "--lr",
+    );
     // times and steps
-    expect_usage(&["--y-train", &y, "--ntk-train", &k, "--lr", "1", "--times", "0,x"], &f, "--times");
-    expect_usage(&["--y-train", &y, "--ntk-train", &k, "--lr", "1", "--times", "-1"], &f, ">= 0");
-    expect_usage(&["--y-train", &y, "--ntk-train", &k, "--lr", "1", "--steps", "1.5"], &f, "non-negative integer");
+    expect_usage(
+        &[
+            "--y-train",
+            &y,
+            "--ntk-train",
+            &k,
+            "--lr",
+            "1",
+            "--times",
+            "0,x",
+        ],
+        &f,
+        "--times",
+    );
+    expect_usage(
+        &[
+            "--y-train",
+            &y,
+            "--ntk-train",
+            &k,
+            "--lr",
+            "1",
+            "--times",
+            "-1",
+        ],
+        &f,
+        ">= 0",
+    );
+    expect_usage(
+        &[
+            "--y-train",
+            &y,
+            "--ntk-train",
+            &k,
+            "--lr",
+            "1",
+            "--steps",
+            "1.5",
+        ],
+        &f,
+        "non-negative integer",
+    );
     // loss / kernel names (clap)
-    expect_usage(&["--y-train", &y, "--ntk-train", &k, "--lr", "1", "--loss", "l1"], &f, "use sum or mean");
+    expect_usage(
+        &[
+            "--y-train",
+            &y,
+            "--ntk-train",
+            &k,
+            "--lr",
+            "1",
+            "--loss",
+            "l1",
+        ],
+        &f,
+        "use sum or mean",
+    );
     // network and precomputed kernels together
-    let mut a = vec!["--y-train", &y, "--x-train", &x, "--ntk-train", &k, "--lr", "1"];
+    let mut a = vec![
+        "--y-train",
+        &y,
+        "--x-train",
+        &x,
+        "--ntk-train",
+        &k,
+        "--lr",
+        "1",
+    ];
     a.extend(net);
     expect_usage(&a, &f, "either the network flags");
     // no kernel at all
@@ -245,9 +394,17 @@ fn usage_errors_exit_2_without_output() {
     expect_usage(&a, &f, "--x-train");
     // shapes: y with the wrong number of rows
     let yt = f.p("y_test.csv").display().to_string();
-    expect_usage(&["--y-train", &yt, "--ntk-train", &k, "--lr", "1"], &f, "rows");
+    expect_usage(
+        &["--y-train", &yt, "--ntk-train", &k, "--lr", "1"],
+        &f,
+        "rows",
+    );
     // a cross kernel given as the train kernel
-    expect_usage(&["--y-train", &yt, "--ntk-train", &kt, "--lr", "1"], &f, "square");
+    expect_usage(
+        &["--y-train", &yt, "--ntk-train", &kt, "--lr", "1"],
+        &f,
+        "square",
+    );
     // asymmetric train kernel
     let text = std::fs::read_to_string(f.p("ntk_train_train.csv")).unwrap();
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
@@ -256,22 +413,97 @@ fn usage_errors_exit_2_without_output() {
     lines[0] = first.join(",");
     std::fs::write(f.p("asym.csv"), lines.join("\n") + "\n").unwrap();
     let asym = f.p("asym.csv").display().to_string();
-    expect_usage(&["--y-train", &y, "--ntk-train", &asym, "--lr", "1"], &f, "not symmetric");
+    expect_usage(
+        &["--y-train", &y, "--ntk-train", &asym, "--lr", "1"],
+        &f,
+        "not symmetric",
+    );
     // missing file
-    expect_usage(&["--y-train", "/nonexistent/y.csv", "--ntk-train", &k, "--lr", "1"], &f, "--y-train");
+    expect_usage(
+        &[
+            "--y-train",
+            "/nonexistent/y.csv",
+            "--ntk-train",
+            &k,
+            "--lr",
+            "1",
+        ],
+        &f,
+        "--y-train",
+    );
     // ensemble without the kernels it needs
-    expect_usage(&["--y-train", &y, "--ntk-train", &k, "--lr", "1", "--ensemble"], &f, "--ensemble needs");
+    expect_usage(
+        &[
+            "--y-train",
+            &y,
+            "--ntk-train",
+            &k,
+            "--lr",
+            "1",
+            "--ensemble",
+        ],
+        &f,
+        "--ensemble needs",
+    );
     // check-width without steps / with precomputed kernels
-    let mut a = vec!["--y-train", &y, "--x-train", &x, "--x-test", &x, "--lr", "1", "--check-width", "64"];
+    let mut a = vec![
+        "--y-train",
+        &y,
+        "--x-train",
+        &x,
+        "--x-test",
+        &x,
+        "--lr",
+        "1",
+        "--check-width",
+        "64",
+    ];
     a.extend(net);
     expect_usage(&a, &f, "--steps");
-    expect_usage(&["--y-train", &y, "--ntk-train", &k, "--lr", "1", "--check-width", "64", "--steps", "1"], &f, "network description");
+    expect_usage(
+        &[
+            "--y-train",
+            &y,
+            "--ntk-train",
+            &k,
+            "--lr",
+            "1",
+            "--check-width",
+            "64",
+            "--steps",
+            "1",
+        ],
+        &f,
+        "network description",
+    );
     // f0 of the wrong shape
-    expect_usage(&["--y-train", &y, "--ntk-train", &k, "--lr", "1", "--f0-train", &yt], &f, "f0_train");
+    expect_usage(
+        &[
+            "--y-train",
+            &y,
+            "--ntk-train",
+            &k,
+            "--lr",
+            "1",
+            "--f0-train",
+            &yt,
+        ],
+        &f,
+        "f0_train",
+    );
     // unwritable output
     ntk()
         .arg("predict")
-        .args(["--y-train", &y, "--ntk-train", &k, "--lr", "1", "--out", "/nonexistent-dir/p.json"])
+        .args([
+            "--y-train",
+            &y,
+            "--ntk-train",
+            &k,
+            "--lr",
+            "1",
+            "--out",
+            "/nonexistent-dir/p.json",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("does not exist"));
@@ -284,7 +516,10 @@ fn divergence_is_a_runtime_error_without_output() {
     ntk()
         .arg("predict")
         .args(["--y-train", &f.p("y_train.csv").display().to_string()])
-        .args(["--ntk-train", &f.p("ntk_train_train.csv").display().to_string()])
+        .args([
+            "--ntk-train",
+            &f.p("ntk_train_train.csv").display().to_string(),
+        ])
         .args(["--lr", "1", "--steps", "100000"])
         .arg("--out")
         .arg(&out)
@@ -305,8 +540,14 @@ fn singular_kernel_reports_pseudo_inverse() {
     ntk()
         .arg("predict")
         .args(["--y-train", &dir.path().join("y.csv").display().to_string()])
-        .args(["--ntk-train", &dir.path().join("k.csv").display().to_string()])
-        .args(["--ntk-test-train", &dir.path().join("kt.csv").display().to_string()])
+        .args([
+            "--ntk-train",
+            &dir.path().join("k.csv").display().to_string(),
+        ])
+        .args([
+            "--ntk-test-train",
+            &dir.path().join("kt.csv").display().to_string(),
+        ])
         .args(["--lr", "0.5", "--times", "0,1,1e6,inf"])
         .arg("--out")
         .arg(&out)
@@ -334,8 +575,27 @@ fn check_width_trains_networks_and_plots_them() {
         .args(["--x-test", &f.p("x_test.csv").display().to_string()])
         .args(["--y-train", &f.p("y_train.csv").display().to_string()])
         .args(["--y-test", &f.p("y_test.csv").display().to_string()])
-        .args(["--activation", "relu", "--depth", "1", "--w-std", "1.5", "--b-std", "0.1"])
-        .args(["--lr", "0.01", "--steps", "10,100", "--check-width", "16,512", "--seeds", "1", "--ensemble"])
+        .args([
+            "--activation",
+            "relu",
+            "--depth",
+            "1",
+            "--w-std",
+            "1.5",
+            "--b-std",
+            "0.1",
+        ])
+        .args([
+            "--lr",
+            "0.01",
+            "--steps",
+            "10,100",
+            "--check-width",
+            "16,512",
+            "--seeds",
+            "1",
+            "--ensemble",
+        ])
         .args(["--threads", "1"])
         .arg("--out")
         .arg(&out)
@@ -363,11 +623,18 @@ fn npy_kernels_and_one_dimensional_targets() {
     let g = reference();
     let to_mat = |v: &Value| {
         let rows = v.as_array().unwrap();
-        faer::Mat::from_fn(rows.len(), rows[0].as_array().unwrap().len(), |i, j| rows[i][j].as_f64().unwrap())
+        faer::Mat::from_fn(rows.len(), rows[0].as_array().unwrap().len(), |i, j| {
+            rows[i][j].as_f64().unwrap()
+        })
     };
     let k = to_mat(&g["kernels"]["ntk_train_train"]);
     let kt = to_mat(&g["kernels"]["ntk_test_train"]);
-    let y: Vec<f64> = g["y_train"].as_array().unwrap().iter().map(|r| r[0].as_f64().unwrap()).collect();
+    let y: Vec<f64> = g["y_train"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_f64().unwrap())
+        .collect();
     ntk::io::write_npy(f.p("k.npy"), k.as_ref()).unwrap();
     ntk::io::write_npy(f.p("kt.npy"), kt.as_ref()).unwrap();
     ntk::io::write_npy_vec(f.p("y.npy"), &y).unwrap(); // 1-D: read as n x 1

@@ -8,8 +8,8 @@
 use faer::Mat;
 use nalgebra::{DMatrix, SymmetricEigen};
 use ntk::dynamics::{
-    lanczos, Ensemble, EnsembleTest, FlowOptions, GradientFlow, InfMethod, Loss, Point, Ridge,
-    TestData, Training,
+    Ensemble, EnsembleTest, FlowOptions, GradientFlow, InfMethod, Loss, Point, Ridge, TestData,
+    Training, lanczos,
 };
 use ntk::rng::Rng;
 use proptest::prelude::*;
@@ -32,10 +32,17 @@ impl Joint {
         let phi = randn(m, features, &mut rng);
         let psi = randn(m, features, &mut rng);
         let nngp = Mat::from_fn(m, m, |i, j| {
-            (0..features).map(|f| phi[(i, f)] * phi[(j, f)]).sum::<f64>() / features as f64
+            (0..features)
+                .map(|f| phi[(i, f)] * phi[(j, f)])
+                .sum::<f64>()
+                / features as f64
         });
         let ntk = Mat::from_fn(m, m, |i, j| {
-            nngp[(i, j)] + (0..features).map(|f| psi[(i, f)] * psi[(j, f)]).sum::<f64>() / features as f64
+            nngp[(i, j)]
+                + (0..features)
+                    .map(|f| psi[(i, f)] * psi[(j, f)])
+                    .sum::<f64>()
+                    / features as f64
         });
         Joint { nngp, ntk, n }
     }
@@ -76,19 +83,37 @@ fn to_na(m: &Mat<f64>) -> DMatrix<f64> {
 }
 
 fn opts(lr: f64, loss: Loss) -> FlowOptions {
-    FlowOptions { learning_rate: lr, loss, threads: 1, ..Default::default() }
+    FlowOptions {
+        learning_rate: lr,
+        loss,
+        threads: 1,
+        ..Default::default()
+    }
 }
 
 #[test]
 fn t0_gives_f0_and_inf_fits_y() {
     let j = Joint::new(15, 4, 40, 1);
     let mut rng = Rng::new(2);
-    let (y, f0, f0t) = (randn(15, 2, &mut rng), randn(15, 2, &mut rng), randn(4, 2, &mut rng));
+    let (y, f0, f0t) = (
+        randn(15, 2, &mut rng),
+        randn(15, 2, &mut rng),
+        randn(4, 2, &mut rng),
+    );
     let k = Joint::tt(&j.ntk, j.n);
     let kst = Joint::st(&j.ntk, j.n);
     let flow = GradientFlow::new(k.as_ref(), y.as_ref(), &opts(0.7, Loss::Sum)).unwrap();
-    let test = TestData { k_test_train: kst.as_ref(), f0_test: Some(f0t.as_ref()), y_test: None };
-    let pts = [Point::Time(0.0), Point::Steps(0), Point::Time(1e6), Point::Time(f64::INFINITY)];
+    let test = TestData {
+        k_test_train: kst.as_ref(),
+        f0_test: Some(f0t.as_ref()),
+        y_test: None,
+    };
+    let pts = [
+        Point::Time(0.0),
+        Point::Steps(0),
+        Point::Time(1e6),
+        Point::Time(f64::INFINITY),
+    ];
     let p = flow.predict(Some(f0.as_ref()), Some(test), &pts).unwrap();
     let ft = p.fx_test.unwrap();
     for i in 0..2 {
@@ -126,7 +151,9 @@ fn agrees_with_an_independent_eigensolver() {
     let s = lr / 30.0;
     for (pi, &t) in ts.iter().enumerate() {
         let dec = DMatrix::from_fn(30, 1, |i, _| (-s * l[i] * t).exp() * c[(i, 0)]);
-        let gai = DMatrix::from_fn(30, 1, |i, _| (1.0 - (-s * l[i] * t).exp()) / l[i] * c[(i, 0)]);
+        let gai = DMatrix::from_fn(30, 1, |i, _| {
+            (1.0 - (-s * l[i] * t).exp()) / l[i] * c[(i, 0)]
+        });
         let ftr = to_na(&y) + v * dec;
         let fte = -(to_na(&kst) * (v * gai));
         let got_tr = to_na(&p.fx_train[pi]);
@@ -141,20 +168,34 @@ fn agrees_with_an_independent_eigensolver() {
 fn gradient_descent_matches_direct_simulation() {
     let j = Joint::new(12, 3, 30, 5);
     let mut rng = Rng::new(6);
-    let (y, f0, f0t) = (randn(12, 2, &mut rng), randn(12, 2, &mut rng), randn(3, 2, &mut rng));
+    let (y, f0, f0t) = (
+        randn(12, 2, &mut rng),
+        randn(12, 2, &mut rng),
+        randn(3, 2, &mut rng),
+    );
     let k = Joint::tt(&j.ntk, j.n);
     let kst = Joint::st(&j.ntk, j.n);
-    let lam_max = lanczos::largest_eigenvalue(k.as_ref(), 1e-12, faer::Par::Seq).unwrap().value;
+    let lam_max = lanczos::largest_eigenvalue(k.as_ref(), 1e-12, faer::Par::Seq)
+        .unwrap()
+        .value;
     for loss in [Loss::Sum, Loss::Mean] {
         let n_out = 24.0;
-        let eta_max = if loss == Loss::Sum { 2.0 / lam_max } else { 2.0 * n_out / lam_max };
+        let eta_max = if loss == Loss::Sum {
+            2.0 / lam_max
+        } else {
+            2.0 * n_out / lam_max
+        };
         let eta = 0.9 * eta_max;
         let s = if loss == Loss::Sum { eta } else { eta / n_out };
         let flow = GradientFlow::new(k.as_ref(), y.as_ref(), &opts(eta, loss)).unwrap();
         assert!((flow.max_learning_rate().unwrap() - eta_max).abs() < 1e-10 * eta_max);
         let steps = [0u64, 1, 2, 7, 50];
         let pts: Vec<Point> = steps.iter().map(|&k| Point::Steps(k)).collect();
-        let test = TestData { k_test_train: kst.as_ref(), f0_test: Some(f0t.as_ref()), y_test: None };
+        let test = TestData {
+            k_test_train: kst.as_ref(),
+            f0_test: Some(f0t.as_ref()),
+            y_test: None,
+        };
         let p = flow.predict(Some(f0.as_ref()), Some(test), &pts).unwrap();
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
         // simulate
@@ -171,7 +212,10 @@ fn gradient_descent_matches_direct_simulation() {
             }
             let etr = (to_na(&p.fx_train[pi]) - &f).amax() / f.amax();
             let ete = (to_na(&p.fx_test.as_ref().unwrap()[pi]) - &ft).amax() / ft.amax();
-            assert!(etr < 1e-12 && ete < 1e-12, "{loss:?} k={target}: {etr:e} {ete:e}");
+            assert!(
+                etr < 1e-12 && ete < 1e-12,
+                "{loss:?} k={target}: {etr:e} {ete:e}"
+            );
         }
     }
 }
@@ -184,9 +228,18 @@ fn unstable_learning_rate_warns_and_overflow_is_an_error() {
     assert!((flow.max_learning_rate().unwrap() - 2.0 / 3.0).abs() < 1e-15);
     let p = flow.predict(None, None, &[Point::Steps(10)]).unwrap();
     assert_eq!(p.warnings.len(), 1);
-    assert!(p.warnings[0].contains("largest stable learning rate"), "{}", p.warnings[0]);
+    assert!(
+        p.warnings[0].contains("largest stable learning rate"),
+        "{}",
+        p.warnings[0]
+    );
     // the flow itself is always stable: no warning for times
-    assert!(flow.predict(None, None, &[Point::Time(10.0)]).unwrap().warnings.is_empty());
+    assert!(
+        flow.predict(None, None, &[Point::Time(10.0)])
+            .unwrap()
+            .warnings
+            .is_empty()
+    );
     let e = flow.predict(None, None, &[Point::Steps(5000)]).unwrap_err();
     assert!(!e.is_usage() && e.to_string().contains("diverged"), "{e}");
 }
@@ -200,16 +253,29 @@ fn gradient_descent_tends_to_the_flow() {
     let kst = Joint::st(&j.ntk, j.n);
     let t = 2.0;
     let flow = GradientFlow::new(k.as_ref(), y.as_ref(), &opts(1.0, Loss::Sum)).unwrap();
-    let pf = flow.predict(None, Some(TestData::new(kst.as_ref())), &[Point::Time(t)]).unwrap();
+    let pf = flow
+        .predict(None, Some(TestData::new(kst.as_ref())), &[Point::Time(t)])
+        .unwrap();
     let mut prev = f64::INFINITY;
     for eta in [0.1, 0.01, 0.001] {
         let gd = GradientFlow::new(k.as_ref(), y.as_ref(), &opts(eta, Loss::Sum)).unwrap();
         let steps = (t / eta).round() as u64;
-        let pg = gd.predict(None, Some(TestData::new(kst.as_ref())), &[Point::Steps(steps)]).unwrap();
-        let e = max_abs_diff(&pf.fx_train[0], &pg.fx_train[0])
-            .max(max_abs_diff(&pf.fx_test.as_ref().unwrap()[0], &pg.fx_test.as_ref().unwrap()[0]));
+        let pg = gd
+            .predict(
+                None,
+                Some(TestData::new(kst.as_ref())),
+                &[Point::Steps(steps)],
+            )
+            .unwrap();
+        let e = max_abs_diff(&pf.fx_train[0], &pg.fx_train[0]).max(max_abs_diff(
+            &pf.fx_test.as_ref().unwrap()[0],
+            &pg.fx_test.as_ref().unwrap()[0],
+        ));
         println!("eta {eta}: |GD - flow| = {e:.3e}");
-        assert!(e < prev / 5.0, "error {e} did not shrink ~linearly in eta (prev {prev})");
+        assert!(
+            e < prev / 5.0,
+            "error {e} did not shrink ~linearly in eta (prev {prev})"
+        );
         prev = e;
     }
     assert!(prev < 1e-3);
@@ -231,12 +297,22 @@ fn exact_zero_eigenvalue_gives_finite_correct_results() {
     assert_eq!(flow.inf_method(), InfMethod::PseudoInverse);
     let ts = [0.0, 1e-300, 0.3, 5.0, 1e3, f64::INFINITY];
     let pts: Vec<Point> = ts.iter().map(|&t| Point::Time(t)).collect();
-    let p = flow.predict(None, Some(TestData::new(kst.as_ref())), &pts).unwrap();
+    let p = flow
+        .predict(None, Some(TestData::new(kst.as_ref())), &pts)
+        .unwrap();
     assert!(p.warnings.iter().any(|w| w.contains("pseudo-inverse")));
     assert_eq!(p.inf_method, Some(InfMethod::PseudoInverse));
     for (i, &t) in ts.iter().enumerate() {
-        let e = if t.is_infinite() { 0.0 } else { (-2.0 * a * eta * t).exp() };
-        let e3 = if t.is_infinite() { 0.0 } else { (-c * eta * t).exp() };
+        let e = if t.is_infinite() {
+            0.0
+        } else {
+            (-2.0 * a * eta * t).exp()
+        };
+        let e3 = if t.is_infinite() {
+            0.0
+        } else {
+            (-c * eta * t).exp()
+        };
         let mean = 0.5 * (y1 + y2);
         // f = Y + P_u d + P_v d0 with d0 = -Y: learned common mode, frozen difference mode
         let want = [
@@ -247,10 +323,17 @@ fn exact_zero_eigenvalue_gives_finite_correct_results() {
         let want_test = b * (y1 + y2) * (1.0 - e) / (2.0 * a);
         for r in 0..3 {
             let got = p.fx_train[i][(r, 0)];
-            assert!(got.is_finite() && (got - want[r]).abs() < 1e-14, "t={t} row {r}: {got} vs {}", want[r]);
+            assert!(
+                got.is_finite() && (got - want[r]).abs() < 1e-14,
+                "t={t} row {r}: {got} vs {}",
+                want[r]
+            );
         }
         let got = p.fx_test.as_ref().unwrap()[i][(0, 0)];
-        assert!(got.is_finite() && (got - want_test).abs() < 1e-14, "t={t} test: {got} vs {want_test}");
+        assert!(
+            got.is_finite() && (got - want_test).abs() < 1e-14,
+            "t={t} test: {got} vs {want_test}"
+        );
         assert!(p.loss_train[i].is_finite());
     }
     // residual of the null mode stays: loss at infinity = 1/2 * (y1 - y2)^2 / 2
@@ -266,7 +349,15 @@ fn zero_kernel_is_finite() {
     assert_eq!(flow.max_learning_rate(), None);
     let kst = Mat::<f64>::zeros(2, 3);
     let p = flow
-        .predict(None, Some(TestData::new(kst.as_ref())), &[Point::Time(5.0), Point::Time(f64::INFINITY), Point::Steps(9)])
+        .predict(
+            None,
+            Some(TestData::new(kst.as_ref())),
+            &[
+                Point::Time(5.0),
+                Point::Time(f64::INFINITY),
+                Point::Steps(9),
+            ],
+        )
         .unwrap();
     for f in p.fx_train.iter().chain(p.fx_test.as_ref().unwrap()) {
         assert_eq!(max_abs(f), 0.0);
@@ -280,7 +371,11 @@ fn ensemble_covariance_is_symmetric_psd_and_nngp_limit_is_the_posterior() {
     let y = randn(14, 1, &mut rng);
     let n = j.n;
     let (ntk, nngp) = (Joint::tt(&j.ntk, n), Joint::tt(&j.nngp, n));
-    let (ntk_st, nngp_st, nngp_ss) = (Joint::st(&j.ntk, n), Joint::st(&j.nngp, n), Joint::ss(&j.nngp, n));
+    let (ntk_st, nngp_st, nngp_ss) = (
+        Joint::st(&j.ntk, n),
+        Joint::st(&j.nngp, n),
+        Joint::ss(&j.nngp, n),
+    );
     let test = EnsembleTest {
         ntk_test_train: Some(ntk_st.as_ref()),
         nngp_test_train: nngp_st.as_ref(),
@@ -289,7 +384,12 @@ fn ensemble_covariance_is_symmetric_psd_and_nngp_limit_is_the_posterior() {
     let pts = Point::parse_times("0,0.1,1,10,100,1000,inf").unwrap();
     for training in [Training::Ntk, Training::Nngp] {
         let ens = match training {
-            Training::Ntk => Ensemble::ntk(ntk.as_ref(), nngp.as_ref(), y.as_ref(), &opts(1.0, Loss::Sum)),
+            Training::Ntk => Ensemble::ntk(
+                ntk.as_ref(),
+                nngp.as_ref(),
+                y.as_ref(),
+                &opts(1.0, Loss::Sum),
+            ),
             Training::Nngp => Ensemble::nngp(nngp.as_ref(), y.as_ref(), &opts(1.0, Loss::Sum)),
         }
         .unwrap();
@@ -303,7 +403,10 @@ fn ensemble_covariance_is_symmetric_psd_and_nngp_limit_is_the_posterior() {
             }
             let ev = SymmetricEigen::new(to_na(c)).eigenvalues;
             let (lo, hi) = (ev.min(), ev.max());
-            assert!(lo >= -1e-12 * max_abs(&nngp_ss), "{training:?} t={p}: min eigenvalue {lo:e} (max {hi:e})");
+            assert!(
+                lo >= -1e-12 * max_abs(&nngp_ss),
+                "{training:?} t={p}: min eigenvalue {lo:e} (max {hi:e})"
+            );
         }
         assert_eq!(max_abs_diff(&ms[0].cov, &nngp_ss), 0.0);
         if training == Training::Nngp {
@@ -349,13 +452,24 @@ fn multi_output_is_columnwise_and_loss_mean_rescales_time() {
         for i in 0..pts.len() {
             let a = ps.fx_train[i].as_ref().subcols(c, 1).to_owned();
             assert!(max_abs_diff(&a, &p1.fx_train[i]) < 1e-13);
-            let b = ps.fx_test.as_ref().unwrap()[i].as_ref().subcols(c, 1).to_owned();
+            let b = ps.fx_test.as_ref().unwrap()[i]
+                .as_ref()
+                .subcols(c, 1)
+                .to_owned();
             assert!(max_abs_diff(&b, &p1.fx_test.as_ref().unwrap()[i]) < 1e-13);
         }
     }
     for i in 0..pts.len() {
-        assert!(max_abs_diff(&pm.fx_test.as_ref().unwrap()[i], &ps.fx_test.as_ref().unwrap()[i]) < 1e-13);
-        assert!((pm.loss_train[i] * 20.0 - ps.loss_train[i]).abs() < 1e-13 * ps.loss_train[i].max(1e-300));
+        assert!(
+            max_abs_diff(
+                &pm.fx_test.as_ref().unwrap()[i],
+                &ps.fx_test.as_ref().unwrap()[i]
+            ) < 1e-13
+        );
+        assert!(
+            (pm.loss_train[i] * 20.0 - ps.loss_train[i]).abs()
+                < 1e-13 * ps.loss_train[i].max(1e-300)
+        );
     }
 }
 
@@ -369,7 +483,12 @@ fn ridge_relative_equals_absolute_and_threads_do_not_matter() {
     let trace: f64 = (0..40).map(|i| k[(i, i)]).sum();
     let pts = Point::parse_times("1,100,inf").unwrap();
     let run = |ridge, threads| {
-        let o = FlowOptions { learning_rate: 0.5, loss: Loss::Sum, ridge, threads };
+        let o = FlowOptions {
+            learning_rate: 0.5,
+            loss: Loss::Sum,
+            ridge,
+            threads,
+        };
         GradientFlow::new(k.as_ref(), y.as_ref(), &o)
             .unwrap()
             .predict(None, Some(TestData::new(kst.as_ref())), &pts)
@@ -379,7 +498,11 @@ fn ridge_relative_equals_absolute_and_threads_do_not_matter() {
     let b = run(Ridge::Absolute(0.01 * trace / 40.0), 1);
     let c = run(Ridge::Relative(0.01), 2);
     for i in 0..pts.len() {
-        let (ta, tb, tc) = (&a.fx_test.as_ref().unwrap()[i], &b.fx_test.as_ref().unwrap()[i], &c.fx_test.as_ref().unwrap()[i]);
+        let (ta, tb, tc) = (
+            &a.fx_test.as_ref().unwrap()[i],
+            &b.fx_test.as_ref().unwrap()[i],
+            &c.fx_test.as_ref().unwrap()[i],
+        );
         assert!(max_abs_diff(ta, tb) < 1e-13 * max_abs(ta));
         assert!(max_abs_diff(ta, tc) < 1e-12 * max_abs(ta));
     }
@@ -406,7 +529,9 @@ fn mode_residuals_are_ordered_and_decay() {
         }
     }
     // the top mode (index 0) is learned first: by t = 1 its relative residual is the smallest
-    let rel: Vec<f64> = (0..16).map(|m| p.mode_residual[2][m] / p.mode_residual[0][m]).collect();
+    let rel: Vec<f64> = (0..16)
+        .map(|m| p.mode_residual[2][m] / p.mode_residual[0][m])
+        .collect();
     assert!(rel[0] <= rel.iter().cloned().fold(f64::INFINITY, f64::min) * (1.0 + 1e-12));
 }
 
@@ -416,13 +541,24 @@ fn lanczos_agrees_with_nalgebra() {
         let j = Joint::new(n, 0, 50, seed);
         let k = Joint::tt(&j.nngp, n);
         let want = SymmetricEigen::new(to_na(&k)).eigenvalues.max();
-        let got = lanczos::largest_eigenvalue(k.as_ref(), lanczos::LANCZOS_TOL, faer::Par::Seq).unwrap();
-        println!("n={n}: lambda_max {} vs {want}, {} iterations", got.value, got.iterations);
+        let got =
+            lanczos::largest_eigenvalue(k.as_ref(), lanczos::LANCZOS_TOL, faer::Par::Seq).unwrap();
+        println!(
+            "n={n}: lambda_max {} vs {want}, {} iterations",
+            got.value, got.iterations
+        );
         assert!((got.value - want).abs() <= 1e-10 * want);
     }
     // a degenerate top eigenvalue
-    let k = Mat::from_fn(60, 60, |i, j| if i == j { if i < 3 { 5.0 } else { 1.0 / (1.0 + i as f64) } } else { 0.0 });
-    let got = lanczos::largest_eigenvalue(k.as_ref(), lanczos::LANCZOS_TOL, faer::Par::Seq).unwrap();
+    let k = Mat::from_fn(60, 60, |i, j| {
+        if i == j {
+            if i < 3 { 5.0 } else { 1.0 / (1.0 + i as f64) }
+        } else {
+            0.0
+        }
+    });
+    let got =
+        lanczos::largest_eigenvalue(k.as_ref(), lanczos::LANCZOS_TOL, faer::Par::Seq).unwrap();
     assert!((got.value - 5.0).abs() < 1e-10);
 }
 
@@ -432,18 +568,46 @@ fn bad_inputs_are_usage_errors() {
     let y = faer::mat![[1.0], [0.0]];
     let o = opts(1.0, Loss::Sum);
     let asym = faer::mat![[1.0, 0.5], [0.2, 1.0]];
-    assert!(GradientFlow::new(asym.as_ref(), y.as_ref(), &o).unwrap_err().is_usage());
+    assert!(
+        GradientFlow::new(asym.as_ref(), y.as_ref(), &o)
+            .unwrap_err()
+            .is_usage()
+    );
     let nan = faer::mat![[1.0, f64::NAN], [f64::NAN, 1.0]];
-    assert!(GradientFlow::new(nan.as_ref(), y.as_ref(), &o).unwrap_err().is_usage());
+    assert!(
+        GradientFlow::new(nan.as_ref(), y.as_ref(), &o)
+            .unwrap_err()
+            .is_usage()
+    );
     let bad_lr = opts(-1.0, Loss::Sum);
-    assert!(GradientFlow::new(k.as_ref(), y.as_ref(), &bad_lr).unwrap_err().is_usage());
+    assert!(
+        GradientFlow::new(k.as_ref(), y.as_ref(), &bad_lr)
+            .unwrap_err()
+            .is_usage()
+    );
     let flow = GradientFlow::new(k.as_ref(), y.as_ref(), &o).unwrap();
-    assert!(flow.predict(None, None, &[Point::Time(-1.0)]).unwrap_err().is_usage());
-    assert!(flow.predict(None, None, &[Point::Time(f64::NAN)]).unwrap_err().is_usage());
+    assert!(
+        flow.predict(None, None, &[Point::Time(-1.0)])
+            .unwrap_err()
+            .is_usage()
+    );
+    assert!(
+        flow.predict(None, None, &[Point::Time(f64::NAN)])
+            .unwrap_err()
+            .is_usage()
+    );
     let kst = faer::mat![[1.0, 0.2, 0.3]];
-    assert!(flow.predict(None, Some(TestData::new(kst.as_ref())), &[Point::Time(1.0)]).unwrap_err().is_usage());
+    assert!(
+        flow.predict(None, Some(TestData::new(kst.as_ref())), &[Point::Time(1.0)])
+            .unwrap_err()
+            .is_usage()
+    );
     let f0 = faer::mat![[1.0, 2.0], [0.0, 1.0]];
-    assert!(flow.predict(Some(f0.as_ref()), None, &[Point::Time(1.0)]).unwrap_err().is_usage());
+    assert!(
+        flow.predict(Some(f0.as_ref()), None, &[Point::Time(1.0)])
+            .unwrap_err()
+            .is_usage()
+    );
 }
 
 proptest! {

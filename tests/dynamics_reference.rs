@@ -8,15 +8,18 @@
 
 use faer::Mat;
 use ntk::dynamics::{
-    lanczos, Ensemble, EnsembleTest, FlowOptions, GradientFlow, Loss, Point, TestData,
+    Ensemble, EnsembleTest, FlowOptions, GradientFlow, Loss, Point, TestData, lanczos,
 };
 use serde_json::Value;
 
 const TOL: f64 = 1e-10;
 
 fn reference() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/reference.json"))
-        .expect("reference.json");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/reference.json"
+    ))
+    .expect("reference.json");
     let v: Value = serde_json::from_str(&text).expect("valid JSON");
     v["gradient_descent"].clone()
 }
@@ -49,11 +52,7 @@ fn rel_err(got: &Mat<f64>, want: &Mat<f64>) -> f64 {
             scale = scale.max(want[(i, j)].abs());
         }
     }
-    if scale == 0.0 {
-        diff
-    } else {
-        diff / scale
-    }
+    if scale == 0.0 { diff } else { diff / scale }
 }
 
 fn times(g: &Value) -> Vec<Point> {
@@ -93,8 +92,14 @@ fn gradient_descent_mse_matches_neural_tangents() {
             None => (Mat::zeros(20, 1), Mat::zeros(5, 1)),
             Some(()) => (mat(&g["fx_train_0_nonzero"]), mat(&g["fx_test_0_nonzero"])),
         };
-        let test = TestData { k_test_train: ntk_td.as_ref(), f0_test: Some(f0_test.as_ref()), y_test: None };
-        let p = flow.predict(Some(f0_train.as_ref()), Some(test), &pts).expect("predict");
+        let test = TestData {
+            k_test_train: ntk_td.as_ref(),
+            f0_test: Some(f0_test.as_ref()),
+            y_test: None,
+        };
+        let p = flow
+            .predict(Some(f0_train.as_ref()), Some(test), &pts)
+            .expect("predict");
         let want_train = mat(&r["fx_train_t"]);
         let want_test = mat(&r["fx_test_t"]);
         let fx_test = p.fx_test.as_ref().expect("test outputs");
@@ -103,7 +108,10 @@ fn gradient_descent_mse_matches_neural_tangents() {
             let ws = Mat::from_fn(5, 1, |j, _| want_test[(i, j)]);
             let (et, es) = (rel_err(&p.fx_train[i], &wt), rel_err(&fx_test[i], &ws));
             println!("{case} t={pt}: train {et:.2e} test {es:.2e}");
-            assert!(et <= TOL && es <= TOL, "{case} t={pt}: train {et:.3e} test {es:.3e}");
+            assert!(
+                et <= TOL && es <= TOL,
+                "{case} t={pt}: train {et:.3e} test {es:.3e}"
+            );
             worst = worst.max(et).max(es);
         }
         let last = pts.len() - 1;
@@ -124,8 +132,11 @@ fn ensemble_matches_neural_tangents() {
     let g = reference();
     let k = &g["kernels"];
     let (ntk, nngp) = (mat(&k["ntk_train_train"]), mat(&k["nngp_train_train"]));
-    let (ntk_td, nngp_td, nngp_tt) =
-        (mat(&k["ntk_test_train"]), mat(&k["nngp_test_train"]), mat(&k["nngp_test_test"]));
+    let (ntk_td, nngp_td, nngp_tt) = (
+        mat(&k["ntk_test_train"]),
+        mat(&k["nngp_test_train"]),
+        mat(&k["nngp_test_test"]),
+    );
     let y = mat(&g["y_train"]);
     let pts = times(&g);
     let ens = Ensemble::ntk(ntk.as_ref(), nngp.as_ref(), y.as_ref(), &opts(&g)).expect("ensemble");
@@ -151,10 +162,17 @@ fn ensemble_matches_neural_tangents() {
             rel_err(&tr[i].mean, &wtm),
             rel_err(&tr[i].cov, &wtc),
         ];
-        println!("t={pt}: test mean {:.2e} cov {:.2e}, train mean {:.2e} cov {:.2e}", errs[0], errs[1], errs[2], errs[3]);
+        println!(
+            "t={pt}: test mean {:.2e} cov {:.2e}, train mean {:.2e} cov {:.2e}",
+            errs[0], errs[1], errs[2], errs[3]
+        );
         for e in errs {
             // t = inf train covariance is 0 in exact arithmetic: compare absolutely there
-            let scale_ok = if pt.is_infinite() { e <= 1e-12 } else { e <= TOL };
+            let scale_ok = if pt.is_infinite() {
+                e <= 1e-12
+            } else {
+                e <= TOL
+            };
             assert!(scale_ok, "t={pt}: {errs:?}");
             if !pt.is_infinite() {
                 worst = worst.max(e);
@@ -166,7 +184,10 @@ fn ensemble_matches_neural_tangents() {
     let ec = rel_err(&m[last].cov, &mat(&r["test_cov_inf_cholesky"]));
     println!("inf vs cholesky: mean {em:.2e} cov {ec:.2e}");
     assert!(em <= TOL && ec <= TOL);
-    println!("ensemble worst relative error {:.3e}", worst.max(em).max(ec));
+    println!(
+        "ensemble worst relative error {:.3e}",
+        worst.max(em).max(ec)
+    );
 }
 
 #[test]
@@ -188,7 +209,10 @@ fn max_learning_rate_matches_neural_tangents() {
     // diagnostics against the reference eigenvalues and condition number
     let d = flow.diagnostics();
     let ev = g["eigvals_ntk_train_train"].as_array().expect("eigvals");
-    let (lo, hi) = (ev[0].as_f64().expect("n"), ev[ev.len() - 1].as_f64().expect("n"));
+    let (lo, hi) = (
+        ev[0].as_f64().expect("n"),
+        ev[ev.len() - 1].as_f64().expect("n"),
+    );
     assert!((d.min_eigenvalue - lo).abs() <= 1e-12 * hi);
     assert!((d.max_eigenvalue - hi).abs() <= 1e-12 * hi);
     let cond = g["cond_ntk_train_train"].as_f64().expect("cond");

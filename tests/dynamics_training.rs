@@ -23,7 +23,10 @@ fn data(n: usize, m: usize, d: usize, seed: u64) -> (Mat<f64>, Mat<f64>, Mat<f64
 fn wide_networks_track_the_prediction_narrow_ones_do_not() {
     let (x, y, xt, yt) = data(20, 10, 3, 42);
     let net = Network::mlp(Activation::Relu, 1, 1.5, 0.1).unwrap();
-    let opts = kernel::KernelOptions { threads: 1, ..Default::default() };
+    let opts = kernel::KernelOptions {
+        threads: 1,
+        ..Default::default()
+    };
     let k = kernel::kernels(&net, x.as_ref(), None, &opts).unwrap();
     let kt = kernel::kernels(&net, xt.as_ref(), Some(x.as_ref()), &opts).unwrap();
     let ntk = k.ntk.unwrap();
@@ -33,7 +36,12 @@ fn wide_networks_track_the_prediction_narrow_ones_do_not() {
     let flow = GradientFlow::new(
         ntk.as_ref(),
         y.as_ref(),
-        &FlowOptions { learning_rate: lr, loss: Loss::Sum, threads: 1, ..Default::default() },
+        &FlowOptions {
+            learning_rate: lr,
+            loss: Loss::Sum,
+            threads: 1,
+            ..Default::default()
+        },
     )
     .unwrap();
     let cfg = CompareConfig {
@@ -59,7 +67,10 @@ fn wide_networks_track_the_prediction_narrow_ones_do_not() {
         );
     }
     let (narrow, wide) = (&c.summary[0], &c.summary[1]);
-    assert!(wide.deviation_test < 0.3 * narrow.deviation_test, "{wide:?} vs {narrow:?}");
+    assert!(
+        wide.deviation_test < 0.3 * narrow.deviation_test,
+        "{wide:?} vs {narrow:?}"
+    );
     assert!(wide.relative_deviation_test < 0.05, "{wide:?}");
     // training did something, and the predicted loss follows it for the wide nets
     for r in c.runs.iter().filter(|r| r.width == 2048) {
@@ -67,6 +78,11 @@ fn wide_networks_track_the_prediction_narrow_ones_do_not() {
         let last = r.loss_train.len() - 1;
         assert!(r.loss_train[last] < 0.1 * r.loss_train[0]);
         let rel = (r.loss_train[last] - r.predicted_loss_train[last]).abs() / r.loss_train[0];
-        assert!(rel < 0.02, "final train loss {} vs predicted {}", r.loss_train[last], r.predicted_loss_train[last]);
+        assert!(
+            rel < 0.02,
+            "final train loss {} vs predicted {}",
+            r.loss_train[last],
+            r.predicted_loss_train[last]
+        );
     }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use common::rel_err;
 use faer::Mat;
-use ntk::empirical::{self, jacobian, Mlp, Widths};
+use ntk::empirical::{self, Mlp, Widths, jacobian};
 use ntk::rng::Rng;
 use ntk::{Activation, Network};
 
@@ -37,7 +37,11 @@ fn fast_ntk_matches_jacobian_oracle() {
     let mut worst = 0.0f64;
     for (c, net) in nets().into_iter().enumerate() {
         for outputs in [1, 3] {
-            let widths = if net.depth == 3 { Widths::PerLayer(vec![7, 5, 6]) } else { Widths::Uniform(7) };
+            let widths = if net.depth == 3 {
+                Widths::PerLayer(vec![7, 5, 6])
+            } else {
+                Widths::Uniform(7)
+            };
             let mlp = Mlp::init_with_outputs(&net, 3, &widths, outputs, c as u64).unwrap();
             let x1 = data(5, 3, 100 + c as u64);
             let x2 = data(4, 3, 200 + c as u64);
@@ -46,7 +50,12 @@ fn fast_ntk_matches_jacobian_oracle() {
                 let fast = empirical::ntk(&mlp, a, b, 1).unwrap();
                 let e = rel_err(fast.ntk.as_ref(), slow.as_ref());
                 worst = worst.max(e);
-                assert!(e <= 1e-12, "{} outputs={outputs} cross={}: rel err {e:e}", net.summary(), b.is_some());
+                assert!(
+                    e <= 1e-12,
+                    "{} outputs={outputs} cross={}: rel err {e:e}",
+                    net.summary(),
+                    b.is_some()
+                );
             }
         }
     }
@@ -82,7 +91,10 @@ fn nngp_is_scaled_readout_gram() {
         let x1 = data(4, 3, 11);
         let x2 = data(3, 3, 12);
         let k = empirical::ntk(&mlp, x1.as_ref(), Some(x2.as_ref()), 1).unwrap();
-        let (j1, j2) = (jacobian::jacobian(&mlp, x1.as_ref()).unwrap(), jacobian::jacobian(&mlp, x2.as_ref()).unwrap());
+        let (j1, j2) = (
+            jacobian::jacobian(&mlp, x1.as_ref()).unwrap(),
+            jacobian::jacobian(&mlp, x2.as_ref()).unwrap(),
+        );
         let p = mlp.n_params();
         let n_l = *mlp.hidden_widths().last().unwrap();
         let bias = usize::from(net.bias);
@@ -112,7 +124,10 @@ fn threads_do_not_change_results() {
         let p = empirical::ntk(&mlp, x1.as_ref(), b, 2).unwrap();
         assert_eq!(a, p, "parallel and sequential kernels differ");
     }
-    assert_eq!(mlp.forward_threads(x1.as_ref(), 2).unwrap(), mlp.forward(x1.as_ref()).unwrap());
+    assert_eq!(
+        mlp.forward_threads(x1.as_ref(), 2).unwrap(),
+        mlp.forward(x1.as_ref()).unwrap()
+    );
 }
 
 #[test]
@@ -132,9 +147,17 @@ fn seeded_init_is_reproducible_and_independent() {
         }
     }
     let n = (w.nrows() * w.ncols()) as f64;
-    assert!((m1 / n).abs() < 0.01 && (m2 / n - 1.0).abs() < 0.01, "{} {}", m1 / n, m2 / n);
+    assert!(
+        (m1 / n).abs() < 0.01 && (m2 / n - 1.0).abs() < 0.01,
+        "{} {}",
+        m1 / n,
+        m2 / n
+    );
     // standard parameterization: W ~ N(0, w^2 / n_in), b ~ N(0, b^2)
-    let std_net = Network::mlp(Activation::Selu, 1, 2.0, 0.5).unwrap().standard(400).unwrap();
+    let std_net = Network::mlp(Activation::Selu, 1, 2.0, 0.5)
+        .unwrap()
+        .standard(400)
+        .unwrap();
     let s = Mlp::init(&std_net, 100, &Widths::Uniform(400), 1).unwrap();
     let w = s.layers()[1].w();
     let v: f64 = (0..400).map(|i| w[(i, 0)] * w[(i, 0)]).sum::<f64>() / 400.0;
@@ -149,7 +172,13 @@ fn entry_points_validate() {
     assert!(Mlp::init(&net, 2, &Widths::PerLayer(vec![3, 3]), 0).is_err());
     assert!(Mlp::init_with_outputs(&net, 2, &Widths::Uniform(3), 0, 0).is_err());
     let huge = Mlp::init(&net, 1 << 20, &Widths::Uniform(1 << 20), 0).unwrap_err();
-    assert!(matches!(huge, ntk::Error::Memory(_) | ntk::Error::InvalidParameter { .. }), "{huge}");
+    assert!(
+        matches!(
+            huge,
+            ntk::Error::Memory(_) | ntk::Error::InvalidParameter { .. }
+        ),
+        "{huge}"
+    );
     let mlp = Mlp::init(&net, 2, &Widths::Uniform(3), 0).unwrap();
     let mut x = Mat::<f64>::zeros(3, 2);
     x[(1, 1)] = f64::NAN;
@@ -157,7 +186,19 @@ fn entry_points_validate() {
     assert!(e.to_string().contains("not finite"), "{e}");
     let e = empirical::ntk(&mlp, Mat::<f64>::zeros(3, 4).as_ref(), None, 1).unwrap_err();
     assert!(matches!(e, ntk::Error::Shape(_)), "{e}");
-    let e = empirical::ntk(&mlp, Mat::<f64>::zeros(3, 2).as_ref(), Some(Mat::<f64>::zeros(2, 3).as_ref()), 1).unwrap_err();
+    let e = empirical::ntk(
+        &mlp,
+        Mat::<f64>::zeros(3, 2).as_ref(),
+        Some(Mat::<f64>::zeros(2, 3).as_ref()),
+        1,
+    )
+    .unwrap_err();
     assert!(matches!(e, ntk::Error::Shape(_)), "{e}");
-    assert!(mlp.gradients(Mat::<f64>::zeros(3, 2).as_ref(), Mat::<f64>::zeros(3, 2).as_ref()).is_err());
+    assert!(
+        mlp.gradients(
+            Mat::<f64>::zeros(3, 2).as_ref(),
+            Mat::<f64>::zeros(3, 2).as_ref()
+        )
+        .is_err()
+    );
 }

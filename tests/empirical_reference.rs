@@ -10,7 +10,13 @@ use ntk::{Activation, Network};
 fn setup() -> (Mlp, faer::Mat<f64>, serde_json::Value) {
     let r = reference();
     let e = r["empirical_ntk"].clone();
-    let net = Network::mlp(Activation::Relu, 2, e["W_std"].as_f64().unwrap(), e["b_std"].as_f64().unwrap()).unwrap();
+    let net = Network::mlp(
+        Activation::Relu,
+        2,
+        e["W_std"].as_f64().unwrap(),
+        e["b_std"].as_f64().unwrap(),
+    )
+    .unwrap();
     let mlp = Mlp::from_params_value(&net, &e["params"]).unwrap();
     let x = mat(&e["x_values"]);
     (mlp, x, e)
@@ -65,13 +71,21 @@ fn params_errors_name_the_problem() {
     let err = Mlp::from_params_value(&deeper, &e["params"]).unwrap_err();
     assert!(err.to_string().contains("depth"), "{err}");
     // bias mismatch
-    let nobias = Network::mlp(Activation::Relu, 2, 1.5, 0.1).unwrap().without_bias();
+    let nobias = Network::mlp(Activation::Relu, 2, 1.5, 0.1)
+        .unwrap()
+        .without_bias();
     let err = Mlp::from_params_value(&nobias, &e["params"]).unwrap_err();
     assert!(err.to_string().contains("bias"), "{err}");
     // malformed
     let net = mlp.network().clone();
-    for bad in ["{", "3", r#"[{"layer":"Dense"}]"#, r#"[{"layer":"Dense","W":[[1,2],[3]]}]"#,
-                r#"[{"layer":"Conv","W":[[1]]}]"#, r#"[{"layer":"Dense","W":[[1e999]]}]"#] {
+    for bad in [
+        "{",
+        "3",
+        r#"[{"layer":"Dense"}]"#,
+        r#"[{"layer":"Dense","W":[[1,2],[3]]}]"#,
+        r#"[{"layer":"Conv","W":[[1]]}]"#,
+        r#"[{"layer":"Dense","W":[[1e999]]}]"#,
+    ] {
         assert!(Mlp::from_params_json(&net, bad).is_err(), "{bad}");
     }
     let mut v = e["params"].clone();

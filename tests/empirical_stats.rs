@@ -7,7 +7,7 @@
 //! depth 2 is 17M parameters per network).
 
 use faer::Mat;
-use ntk::converge::{width_sweep, SweepConfig};
+use ntk::converge::{SweepConfig, width_sweep};
 use ntk::empirical::{self, Loss, Mlp, TrainConfig, Widths};
 use ntk::rng::Rng;
 use ntk::{Activation, Network};
@@ -28,7 +28,12 @@ fn net(act: Activation) -> Network {
 
 fn check_slope(act: Activation) {
     let x = data();
-    let cfg = SweepConfig { widths: vec![64, 256, 1024, 4096], seeds: 4, seed: 0, threads: 0 };
+    let cfg = SweepConfig {
+        widths: vec![64, 256, 1024, 4096],
+        seeds: 4,
+        seed: 0,
+        threads: 0,
+    };
     let r = width_sweep(&net(act), x.as_ref(), "8 N(0,1) points in 3-d", &cfg, None).unwrap();
     let (first, last) = (&r.widths[0], &r.widths[3]);
     let (ts, ks) = (r.ntk_slope.unwrap(), r.nngp_slope.unwrap());
@@ -38,11 +43,27 @@ fn check_slope(act: Activation) {
         first.ntk_rel_err_mean,
         last.ntk_rel_err_mean
     );
-    assert!((-0.65..=-0.35).contains(&ts), "{}: NTK slope {ts}", act.name());
-    assert!((-0.65..=-0.35).contains(&ks), "{}: NNGP slope {ks}", act.name());
+    assert!(
+        (-0.65..=-0.35).contains(&ts),
+        "{}: NTK slope {ts}",
+        act.name()
+    );
+    assert!(
+        (-0.65..=-0.35).contains(&ks),
+        "{}: NNGP slope {ks}",
+        act.name()
+    );
     // 64x the width: theory 1/8 of the error; "well under" = below a quarter
-    assert!(last.ntk_rel_err_mean < 0.25 * first.ntk_rel_err_mean, "{}", act.name());
-    assert!(last.nngp_rel_err_mean < 0.25 * first.nngp_rel_err_mean, "{}", act.name());
+    assert!(
+        last.ntk_rel_err_mean < 0.25 * first.ntk_rel_err_mean,
+        "{}",
+        act.name()
+    );
+    assert!(
+        last.nngp_rel_err_mean < 0.25 * first.nngp_rel_err_mean,
+        "{}",
+        act.name()
+    );
 }
 
 #[test]
@@ -66,7 +87,12 @@ fn seed_average_approaches_analytic_kernel() {
     // bias: with S = 24 at width 256 it must be well below the single-seed error.
     let x = data();
     let net = net(Activation::Relu);
-    let cfg = SweepConfig { widths: vec![256], seeds: 24, seed: 100, threads: 0 };
+    let cfg = SweepConfig {
+        widths: vec![256],
+        seeds: 24,
+        seed: 100,
+        threads: 0,
+    };
     let r = width_sweep(&net, x.as_ref(), "fixed", &cfg, None).unwrap();
     let w = &r.widths[0];
     eprintln!(
@@ -100,7 +126,9 @@ fn wide_network_ntk_moves_much_less_than_narrow() {
     };
     let (narrow, ln) = change(64, 8);
     let (wide, lw) = change(2048, 3);
-    eprintln!("NTK relative change after 50 GD steps: width 64 {narrow:.3e}, width 2048 {wide:.3e} (loss ratios {ln:.2e}, {lw:.2e})");
+    eprintln!(
+        "NTK relative change after 50 GD steps: width 64 {narrow:.3e}, width 2048 {wide:.3e} (loss ratios {ln:.2e}, {lw:.2e})"
+    );
     assert!(lw < 0.5 && ln < 0.5, "both networks must actually train");
     assert!(wide < 0.25 * narrow, "wide {wide} vs narrow {narrow}");
 }

@@ -4,9 +4,8 @@
 
 mod common;
 
-
 use faer::{Mat, MatRef, Side};
-use ntk::kernel::{kernels, KernelOptions, KernelPlan};
+use ntk::kernel::{KernelOptions, KernelPlan, kernels};
 use ntk::rng::Rng;
 use ntk::{Activation, Network};
 
@@ -16,7 +15,11 @@ fn randn(n: usize, d: usize, seed: u64) -> Mat<f64> {
 }
 
 fn opts(threads: usize) -> KernelOptions {
-    KernelOptions { threads, tile: 7, ..Default::default() }
+    KernelOptions {
+        threads,
+        tile: 7,
+        ..Default::default()
+    }
 }
 
 fn eig_range(k: MatRef<'_, f64>) -> (f64, f64) {
@@ -28,7 +31,9 @@ fn eig_range(k: MatRef<'_, f64>) -> (f64, f64) {
 /// tiny and huge rows.
 fn adversarial(d: usize) -> Mat<f64> {
     let base = randn(12, d, 77);
-    let mut rows: Vec<Vec<f64>> = (0..12).map(|i| (0..d).map(|j| base[(i, j)]).collect()).collect();
+    let mut rows: Vec<Vec<f64>> = (0..12)
+        .map(|i| (0..d).map(|j| base[(i, j)]).collect())
+        .collect();
     rows.push(rows[0].clone()); // duplicate
     rows.push(rows[1].iter().map(|v| 3.0 * v).collect()); // collinear
     rows.push(rows[2].iter().map(|v| -v).collect()); // antipodal
@@ -43,14 +48,23 @@ fn adversarial(d: usize) -> Mat<f64> {
 #[test]
 fn price_theorem_dt_dc_equals_tdot() {
     for act in Activation::ALL {
-        for &(q1, q2, rho) in &[(1.0f64, 1.0f64, 0.3f64), (0.5, 2.0, -0.6), (2.0, 3.0, 0.9), (0.01, 0.02, 0.1), (5.0, 5.0, -0.95)] {
+        for &(q1, q2, rho) in &[
+            (1.0f64, 1.0f64, 0.3f64),
+            (0.5, 2.0, -0.6),
+            (2.0, 3.0, 0.9),
+            (0.01, 0.02, 0.1),
+            (5.0, 5.0, -0.95),
+        ] {
             let r = (q1 * q2).sqrt();
             let c = rho * r;
             let h = 1e-5 * r;
             let t = |c: f64| act.dual(q1, q2, c, (q1 * q2 - c * c).sqrt()).t;
             let fd = (t(c + h) - t(c - h)) / (2.0 * h);
             let tdot = act.dual(q1, q2, c, (q1 * q2 - c * c).sqrt()).tdot;
-            assert!((fd - tdot).abs() < 1e-7 * tdot.abs().max(1e-3), "{act:?} {q1} {q2} {rho}: fd {fd} vs {tdot}");
+            assert!(
+                (fd - tdot).abs() < 1e-7 * tdot.abs().max(1e-3),
+                "{act:?} {q1} {q2} {rho}: fd {fd} vs {tdot}"
+            );
         }
     }
 }
@@ -77,10 +91,21 @@ fn duals_agree_with_monte_carlo() {
             }
             let nf = n as f64;
             let (mt, md) = (st / nf, sd / nf);
-            let (se_t, se_d) = (((st2 / nf - mt * mt) / nf).sqrt(), ((sd2 / nf - md * md) / nf).sqrt());
+            let (se_t, se_d) = (
+                ((st2 / nf - mt * mt) / nf).sqrt(),
+                ((sd2 / nf - md * md) / nf).sqrt(),
+            );
             let d = act.dual(q1, q2, c, (q1 * q2 - c * c).sqrt());
-            assert!((d.t - mt).abs() < 5.0 * se_t, "{act:?} T {} vs MC {mt} +- {se_t}", d.t);
-            assert!((d.tdot - md).abs() < 5.0 * se_d, "{act:?} Tdot {} vs MC {md} +- {se_d}", d.tdot);
+            assert!(
+                (d.t - mt).abs() < 5.0 * se_t,
+                "{act:?} T {} vs MC {mt} +- {se_t}",
+                d.t
+            );
+            assert!(
+                (d.tdot - md).abs() < 5.0 * se_d,
+                "{act:?} Tdot {} vs MC {md} +- {se_d}",
+                d.tdot
+            );
         }
     }
 }
@@ -90,7 +115,9 @@ fn duals_agree_with_monte_carlo() {
 fn textbook(net: &Network, x1: MatRef<'_, f64>, x2: MatRef<'_, f64>) -> (Mat<f64>, Mat<f64>) {
     let d = x1.ncols() as f64;
     let (w2, b2) = (net.w_std * net.w_std, net.b() * net.b());
-    let dot = |a: MatRef<'_, f64>, i: usize, b: MatRef<'_, f64>, j: usize| (0..a.ncols()).map(|k| a[(i, k)] * b[(j, k)]).sum::<f64>() / d;
+    let dot = |a: MatRef<'_, f64>, i: usize, b: MatRef<'_, f64>, j: usize| {
+        (0..a.ncols()).map(|k| a[(i, k)] * b[(j, k)]).sum::<f64>() / d
+    };
     let pi = std::f64::consts::PI;
     let (n1, n2) = (x1.nrows(), x2.nrows());
     let mut k = Mat::zeros(n1, n2);
@@ -107,12 +134,22 @@ fn textbook(net: &Network, x1: MatRef<'_, f64>, x2: MatRef<'_, f64>) -> (Mat<f64
                 let (nq1, nq2, nc, td) = match net.activation {
                     Activation::Relu => {
                         let a = (c / (q1 * q2).sqrt()).clamp(-1.0, 1.0).acos();
-                        (q1 / 2.0, q2 / 2.0, (q1 * q2).sqrt() * (a.sin() + (pi - a) * a.cos()) / (2.0 * pi), (pi - a) / (2.0 * pi))
+                        (
+                            q1 / 2.0,
+                            q2 / 2.0,
+                            (q1 * q2).sqrt() * (a.sin() + (pi - a) * a.cos()) / (2.0 * pi),
+                            (pi - a) / (2.0 * pi),
+                        )
                     }
                     Activation::Erf => {
                         let p = (1.0 + 2.0 * q1) * (1.0 + 2.0 * q2);
                         let f = |q: f64| 2.0 / pi * (2.0 * q / (1.0 + 2.0 * q)).asin();
-                        (f(q1), f(q2), 2.0 / pi * (2.0 * c / p.sqrt()).asin(), 4.0 / pi / (p - 4.0 * c * c).sqrt())
+                        (
+                            f(q1),
+                            f(q2),
+                            2.0 / pi * (2.0 * c / p.sqrt()).asin(),
+                            4.0 / pi / (p - 4.0 * c * c).sqrt(),
+                        )
                     }
                     Activation::Selu => unreachable!(),
                 };
@@ -151,7 +188,10 @@ fn matches_slow_textbook_implementation() {
                         for j in 0..23 {
                             if i != j {
                                 let kt = k.ntk.as_ref().unwrap();
-                                worst = worst.max((kt[(i, j)] - tt[(i, j)]).abs() / kt[(i, i)].abs().max(kt[(j, j)].abs()));
+                                worst = worst.max(
+                                    (kt[(i, j)] - tt[(i, j)]).abs()
+                                        / kt[(i, i)].abs().max(kt[(j, j)].abs()),
+                                );
                             }
                         }
                     }
@@ -177,7 +217,10 @@ fn symmetric_and_psd_on_random_and_adversarial_inputs() {
                         }
                     }
                     let (lo, hi) = eig_range(m.as_ref());
-                    assert!(lo >= -1e-12 * hi, "{act:?} L{depth}: eigenvalues [{lo:e}, {hi:e}]");
+                    assert!(
+                        lo >= -1e-12 * hi,
+                        "{act:?} L{depth}: eigenvalues [{lo:e}, {hi:e}]"
+                    );
                 }
             }
         }
@@ -222,7 +265,11 @@ fn relu_with_w2_equal_2_preserves_the_diagonal() {
             let want = w2 * q * (w2 / 2.0).powi(depth as i32);
             // 2 roundings per layer (w^2 q, and powi's) bound the relative error
             let bound = (2.0 * depth as f64 + 4.0) * f64::EPSILON;
-            assert!((k.nngp[(i, i)] - want).abs() < bound * want, "depth {depth}: {} vs {want}", k.nngp[(i, i)]);
+            assert!(
+                (k.nngp[(i, i)] - want).abs() < bound * want,
+                "depth {depth}: {} vs {want}",
+                k.nngp[(i, i)]
+            );
         }
     }
 }
@@ -240,7 +287,11 @@ fn selu_self_normalizing_fixed_point() {
         let net = Network::mlp(Activation::Selu, depth, 1.0, 0.0).unwrap();
         let k = kernels(&net, x.as_ref(), None, &opts(1)).unwrap();
         for i in 0..6 {
-            assert!((k.nngp[(i, i)] - 1.0).abs() < 1e-13, "depth {depth}: {}", k.nngp[(i, i)]);
+            assert!(
+                (k.nngp[(i, i)] - 1.0).abs() < 1e-13,
+                "depth {depth}: {}",
+                k.nngp[(i, i)]
+            );
         }
     }
 }
@@ -249,15 +300,25 @@ fn selu_self_normalizing_fixed_point() {
 fn cross_kernel_equals_block_of_joint_kernel() {
     let x1 = randn(9, 5, 21);
     let x2 = randn(13, 5, 22);
-    let joint = Mat::from_fn(22, 5, |i, j| if i < 9 { x1[(i, j)] } else { x2[(i - 9, j)] });
+    let joint = Mat::from_fn(
+        22,
+        5,
+        |i, j| if i < 9 { x1[(i, j)] } else { x2[(i - 9, j)] },
+    );
     for act in Activation::ALL {
         let net = Network::mlp(act, 3, 1.4, 0.1).unwrap();
         let kc = kernels(&net, x1.as_ref(), Some(x2.as_ref()), &opts(2)).unwrap();
         let kj = kernels(&net, joint.as_ref(), None, &opts(2)).unwrap();
         for i in 0..9 {
             for j in 0..13 {
-                let (a, b) = (kc.ntk.as_ref().unwrap()[(i, j)], kj.ntk.as_ref().unwrap()[(i, 9 + j)]);
-                assert!((a - b).abs() <= 1e-14 * b.abs().max(1.0), "{act:?} ({i},{j}) {a} vs {b}");
+                let (a, b) = (
+                    kc.ntk.as_ref().unwrap()[(i, j)],
+                    kj.ntk.as_ref().unwrap()[(i, 9 + j)],
+                );
+                assert!(
+                    (a - b).abs() <= 1e-14 * b.abs().max(1.0),
+                    "{act:?} ({i},{j}) {a} vs {b}"
+                );
                 let (a, b) = (kc.nngp[(i, j)], kj.nngp[(i, 9 + j)]);
                 assert!((a - b).abs() <= 1e-14 * b.abs().max(1.0));
             }
@@ -273,23 +334,34 @@ fn parallel_equals_sequential_bitwise_and_tiles_compose() {
         let a = kernels(&net, x.as_ref(), None, &opts(1)).unwrap();
         let b = kernels(&net, x.as_ref(), None, &opts(2)).unwrap();
         let c = kernels(&net, x.as_ref(), None, &opts(0)).unwrap();
-        assert!(a.nngp == b.nngp && a.ntk == b.ntk && a.nngp == c.nngp, "{act:?}");
+        assert!(
+            a.nngp == b.nngp && a.ntk == b.ntk && a.nngp == c.nngp,
+            "{act:?}"
+        );
         // a single tile computed on its own equals the same block of the full kernel
         let plan = KernelPlan::new(&net, x.as_ref(), None).unwrap();
         let mut k = Mat::zeros(10, 20);
         let mut t = Mat::zeros(10, 20);
-        plan.tile(30..40, 5..25, k.as_mut(), Some(t.as_mut())).unwrap();
+        plan.tile(30..40, 5..25, k.as_mut(), Some(t.as_mut()))
+            .unwrap();
         for i in 0..10 {
             for j in 0..20 {
-                let (full_k, full_t) = (a.nngp[(30 + i, 5 + j)], a.ntk.as_ref().unwrap()[(30 + i, 5 + j)]);
+                let (full_k, full_t) = (
+                    a.nngp[(30 + i, 5 + j)],
+                    a.ntk.as_ref().unwrap()[(30 + i, 5 + j)],
+                );
                 assert!((k[(i, j)] - full_k).abs() <= 1e-14 * full_k.abs().max(1.0));
                 assert!((t[(i, j)] - full_t).abs() <= 1e-14 * full_t.abs().max(1.0));
             }
         }
-        assert!(plan.tile(55..62, 0..3, Mat::zeros(7, 3).as_mut(), None).is_err());
+        assert!(
+            plan.tile(55..62, 0..3, Mat::zeros(7, 3).as_mut(), None)
+                .is_err()
+        );
         // outputs given as transposed (row-major) views work too
         let mut kt = Mat::zeros(20, 10);
-        plan.tile(30..40, 5..25, kt.as_mut().transpose_mut(), None).unwrap();
+        plan.tile(30..40, 5..25, kt.as_mut().transpose_mut(), None)
+            .unwrap();
         for i in 0..10 {
             for j in 0..20 {
                 assert_eq!(kt[(j, i)], k[(i, j)]);
@@ -311,7 +383,10 @@ fn relu_homogeneity_for_tiny_and_huge_scales() {
             for j in 0..8 {
                 let want = base.ntk.as_ref().unwrap()[(i, j)] * a * a;
                 let got = k.ntk.as_ref().unwrap()[(i, j)];
-                assert!((got - want).abs() <= 1e-13 * want.abs(), "scale {a}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() <= 1e-13 * want.abs(),
+                    "scale {a}: {got} vs {want}"
+                );
             }
         }
     }
@@ -322,7 +397,10 @@ fn relu_homogeneity_for_tiny_and_huge_scales() {
             let net = Network::mlp(act, 3, 1.0, 0.0).unwrap();
             let k = kernels(&net, xs.as_ref(), None, &opts(1)).unwrap();
             let (lo, hi) = eig_range(k.ntk.as_ref().unwrap().as_ref());
-            assert!(hi.is_finite() && lo >= -1e-12 * hi, "{act:?} scale {a}: [{lo:e}, {hi:e}]");
+            assert!(
+                hi.is_finite() && lo >= -1e-12 * hi,
+                "{act:?} scale {a}: [{lo:e}, {hi:e}]"
+            );
         }
     }
 }
@@ -331,11 +409,24 @@ fn relu_homogeneity_for_tiny_and_huge_scales() {
 fn very_deep_networks_stay_finite_and_psd() {
     let x = adversarial(4);
     for act in Activation::ALL {
-        let net = Network::mlp(act, 1000, if act == Activation::Relu { 2f64.sqrt() } else { 1.0 }, 0.05).unwrap();
+        let net = Network::mlp(
+            act,
+            1000,
+            if act == Activation::Relu {
+                2f64.sqrt()
+            } else {
+                1.0
+            },
+            0.05,
+        )
+        .unwrap();
         let k = kernels(&net, x.as_ref(), None, &opts(2)).unwrap();
         let t = k.ntk.as_ref().unwrap();
         let (lo, hi) = eig_range(t.as_ref());
-        assert!(hi.is_finite() && lo >= -1e-12 * hi, "{act:?}: [{lo:e}, {hi:e}]");
+        assert!(
+            hi.is_finite() && lo >= -1e-12 * hi,
+            "{act:?}: [{lo:e}, {hi:e}]"
+        );
     }
 }
 

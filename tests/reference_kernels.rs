@@ -5,7 +5,7 @@
 mod common;
 
 use common::{mat, reference, rel_err};
-use ntk::kernel::{kernels, KernelOptions};
+use ntk::kernel::{KernelOptions, kernels};
 use ntk::{Activation, Network};
 use serde_json::Value;
 
@@ -18,7 +18,9 @@ fn network(case: &Value) -> Network {
         net = net.without_bias();
     }
     if case["parameterization"] == "standard" {
-        net = net.standard(case["hidden_width"].as_u64().unwrap() as usize).unwrap();
+        net = net
+            .standard(case["hidden_width"].as_u64().unwrap() as usize)
+            .unwrap();
     }
     net
 }
@@ -31,12 +33,25 @@ fn check(cases: &[Value], values: &str, tol: f64) {
         let x1 = mat(&r["inputs"][case["x1"].as_str().unwrap()]);
         let x2 = case["x2"].as_str().map(|n| mat(&r["inputs"][n]));
         for threads in [1, 2] {
-            let opts = KernelOptions { threads, tile: 3, ..Default::default() };
+            let opts = KernelOptions {
+                threads,
+                tile: 3,
+                ..Default::default()
+            };
             let k = kernels(&net, x1.as_ref(), x2.as_ref().map(|m| m.as_ref()), &opts).unwrap();
-            let src = if values == "mpmath" { &case["mpmath"] } else { case };
+            let src = if values == "mpmath" {
+                &case["mpmath"]
+            } else {
+                case
+            };
             let e_nngp = rel_err(k.nngp.as_ref(), mat(&src["nngp"]).as_ref());
             let e_ntk = rel_err(k.ntk.as_ref().unwrap().as_ref(), mat(&src["ntk"]).as_ref());
-            println!("{:45} nngp {:.2e}  ntk {:.2e}", case["id"].as_str().unwrap(), e_nngp, e_ntk);
+            println!(
+                "{:45} nngp {:.2e}  ntk {:.2e}",
+                case["id"].as_str().unwrap(),
+                e_nngp,
+                e_ntk
+            );
             assert!(e_nngp <= tol, "{}: NNGP rel err {e_nngp:e}", case["id"]);
             assert!(e_ntk <= tol, "{}: NTK rel err {e_ntk:e}", case["id"]);
             worst = worst.max(e_nngp).max(e_ntk);
@@ -62,7 +77,15 @@ fn neural_tangents_itself_is_off_on_the_diagonal() {
     // The reference's own claim, checked so our comparison is meaningful: neural-tangents'
     // float64 ReLU NTK differs from mpmath by ~1e-9 on C8, while we are within 1e-12.
     let r = reference();
-    let case = r["kernel_cases"].as_array().unwrap().iter().find(|c| c["id"] == "relu_L3_W1.0_b0.0_ntk_C8").unwrap();
-    let nt = rel_err(mat(&case["ntk"]).as_ref(), mat(&case["mpmath"]["ntk"]).as_ref());
+    let case = r["kernel_cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "relu_L3_W1.0_b0.0_ntk_C8")
+        .unwrap();
+    let nt = rel_err(
+        mat(&case["ntk"]).as_ref(),
+        mat(&case["mpmath"]["ntk"]).as_ref(),
+    );
     assert!(nt > 1e-11, "neural-tangents error {nt:e}");
 }

@@ -18,7 +18,13 @@ fn matrix(v: &Value) -> Vec<Vec<f64>> {
     v.as_array()
         .expect("matrix")
         .iter()
-        .map(|row| row.as_array().expect("row").iter().map(|x| x.as_f64().expect("number")).collect())
+        .map(|row| {
+            row.as_array()
+                .expect("row")
+                .iter()
+                .map(|x| x.as_f64().expect("number"))
+                .collect()
+        })
         .collect()
 }
 
@@ -39,14 +45,26 @@ impl Entry {
         // s^2 of the new covariance = w^4 s^2 + w^2 b^2 (q1 + q2 - 2c): no cancellation
         let gap = (self.q1 + self.q2 - 2.0 * self.c).max(0.0);
         let s = (w2 * w2 * self.s * self.s + w2 * b2 * gap).sqrt();
-        Entry { q1, q2, c, s, theta: c + w2 * self.theta }
+        Entry {
+            q1,
+            q2,
+            c,
+            s,
+            theta: c + w2 * self.theta,
+        }
     }
 
     fn selu(self) -> Entry {
         let d = selu::dual(self.q1, self.q2, self.c, self.s);
         let q1 = selu::dual(self.q1, self.q1, self.q1, 0.0).t;
         let q2 = selu::dual(self.q2, self.q2, self.q2, 0.0).t;
-        Entry { q1, q2, c: d.t, s: d.s, theta: self.theta * d.tdot }
+        Entry {
+            q1,
+            q2,
+            c: d.t,
+            s: d.s,
+            theta: self.theta * d.tdot,
+        }
     }
 }
 
@@ -64,8 +82,11 @@ fn rel_err(got: &[Vec<f64>], want: &[Vec<f64>]) -> f64 {
 
 #[test]
 fn selu_kernels_match_references() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/reference.json"))
-        .expect("tests/data/reference.json");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/reference.json"
+    ))
+    .expect("tests/data/reference.json");
     let refs: Value = serde_json::from_str(&text).expect("valid JSON");
     let inputs = &refs["inputs"];
     let cases = refs["selu_cases"].as_array().expect("selu_cases");
@@ -80,7 +101,11 @@ fn selu_kernels_match_references() {
         let b = case["b_std"].as_f64().unwrap_or(0.0);
         let x1 = matrix(&inputs[case["x1"].as_str().expect("x1")]);
         let same = case["x2"].is_null();
-        let x2 = if same { x1.clone() } else { matrix(&inputs[case["x2"].as_str().expect("x2")]) };
+        let x2 = if same {
+            x1.clone()
+        } else {
+            matrix(&inputs[case["x2"].as_str().expect("x2")])
+        };
         let d = x1[0].len() as f64;
         let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(a, b)| a * b).sum::<f64>() / d;
 
@@ -89,8 +114,18 @@ fn selu_kernels_match_references() {
         for (i, u) in x1.iter().enumerate() {
             for (j, v) in x2.iter().enumerate() {
                 let (q1, q2, c) = (dot(u, u), dot(v, v), dot(u, v));
-                let s = if same && i == j { 0.0 } else { (q1 * q2 - c * c).max(0.0).sqrt() };
-                let mut e = Entry { q1, q2, c, s, theta: 0.0 };
+                let s = if same && i == j {
+                    0.0
+                } else {
+                    (q1 * q2 - c * c).max(0.0).sqrt()
+                };
+                let mut e = Entry {
+                    q1,
+                    q2,
+                    c,
+                    s,
+                    theta: 0.0,
+                };
                 for _ in 0..depth {
                     e = e.dense(w, b).selu();
                 }
@@ -99,7 +134,10 @@ fn selu_kernels_match_references() {
                 ntk[i][j] = e.theta;
             }
         }
-        let (en, et) = (rel_err(&nngp, &matrix(&case["nngp"])), rel_err(&ntk, &matrix(&case["ntk"])));
+        let (en, et) = (
+            rel_err(&nngp, &matrix(&case["nngp"])),
+            rel_err(&ntk, &matrix(&case["ntk"])),
+        );
         println!("{id}: nngp rel. error {en:.2e}, ntk rel. error {et:.2e}");
         assert!(en <= 1e-11, "{id}: nngp relative error {en:e}");
         assert!(et <= 1e-11, "{id}: ntk relative error {et:e}");

@@ -59,7 +59,11 @@ pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
         let e2 = angle_gap(q2, q1, c.abs(), s, sp, a2, b);
         e1 * e2 + b * (e1 + e2)
     };
-    Dual { t, tdot, s: FRAC_2_PI * diff.max(0.0).sqrt() }
+    Dual {
+        t,
+        tdot,
+        s: FRAC_2_PI * diff.max(0.0).sqrt(),
+    }
 }
 
 /// a_i - b for the erf angles, without cancellation (see the module docs).
@@ -86,7 +90,12 @@ mod tests {
 
     #[test]
     fn matches_textbook_arcsin() {
-        for &(q1, q2, rho) in &[(1.0f64, 1.0f64, 0.3f64), (2.0, 0.5, -0.7), (0.1, 3.0, 0.95), (1.0, 4.0, -0.99)] {
+        for &(q1, q2, rho) in &[
+            (1.0f64, 1.0f64, 0.3f64),
+            (2.0, 0.5, -0.7),
+            (0.1, 3.0, 0.95),
+            (1.0, 4.0, -0.99),
+        ] {
             let r: f64 = (q1 * q2).sqrt();
             let c = rho * r;
             let s = (q1 * q2 - c * c).sqrt();

@@ -45,7 +45,11 @@ pub(crate) fn dual_r(r: f64, c: f64, s: f64) -> (f64, f64, f64) {
     // a = atan(s / |c|) in [0, pi/2]: theta = a (c >= 0) or pi - a (c < 0)
     let a = atan_ratio(s, c.abs());
     let theta = if pos { a } else { PI - a };
-    let tdot = if pos { 0.5 - theta * INV_2PI } else { a * INV_2PI };
+    let tdot = if pos {
+        0.5 - theta * INV_2PI
+    } else {
+        a * INV_2PI
+    };
     // pi - g, g = (s + (pi - theta) c) / r:
     // c >= 0: pi (1 - cos theta) - (sin theta - theta cos theta), the latter by its series
     //         for small theta (where sin theta and theta cos theta agree to many digits)
@@ -63,7 +67,11 @@ pub(crate) fn dual_r(r: f64, c: f64, s: f64) -> (f64, f64, f64) {
     let s_new = r * INV_2PI * (pmg * (2.0 * PI - pmg)).sqrt();
     // a zero variance (a zero input without bias): u = 0 a.s., T = 0, Tdot = phi'(0) E[..] = 0
     let live = r > 0.0;
-    (if live { t } else { 0.0 }, if live { tdot } else { 0.0 }, if live { s_new } else { 0.0 })
+    (
+        if live { t } else { 0.0 },
+        if live { tdot } else { 0.0 },
+        if live { s_new } else { 0.0 },
+    )
 }
 
 #[cfg(test)]
@@ -74,12 +82,20 @@ mod tests {
     fn textbook(q1: f64, q2: f64, c: f64) -> (f64, f64) {
         let r = (q1 * q2).sqrt();
         let th = (c / r).clamp(-1.0, 1.0).acos();
-        ((r * th.sin() + (PI - th) * c) / (2.0 * PI), (PI - th) / (2.0 * PI))
+        (
+            (r * th.sin() + (PI - th) * c) / (2.0 * PI),
+            (PI - th) / (2.0 * PI),
+        )
     }
 
     #[test]
     fn matches_textbook_and_s_is_consistent() {
-        for &(q1, q2, rho) in &[(1.0f64, 1.0f64, 0.3f64), (2.0, 0.5, -0.7), (0.1, 3.0, 0.95), (1.0, 4.0, -0.2)] {
+        for &(q1, q2, rho) in &[
+            (1.0f64, 1.0f64, 0.3f64),
+            (2.0, 0.5, -0.7),
+            (0.1, 3.0, 0.95),
+            (1.0, 4.0, -0.2),
+        ] {
             let r: f64 = (q1 * q2).sqrt();
             let c = rho * r;
             let s = (q1 * q2 - c * c).sqrt();
@@ -100,7 +116,14 @@ mod tests {
         assert_eq!((d.t, d.tdot), (0.0, 0.0));
         assert!((d.s - 1.0).abs() < 1e-15); // T = 0, q' = 1: s' = 1
         // zero variance
-        assert_eq!(dual(0.0, 1.0, 0.0, 0.0), Dual { t: 0.0, tdot: 0.0, s: 0.0 });
+        assert_eq!(
+            dual(0.0, 1.0, 0.0, 0.0),
+            Dual {
+                t: 0.0,
+                tdot: 0.0,
+                s: 0.0
+            }
+        );
     }
 
     #[test]
@@ -108,10 +131,16 @@ mod tests {
         // compare s' with the series pi - g = pi theta^2/2 - theta^3/3 - pi theta^4/24 + theta^5/30 + ...
         for &th in &[1e-9f64, 1e-6, 1e-4] {
             let d = dual(1.0, 1.0, th.cos(), th.sin());
-            let pmg = PI * th * th / 2.0 - th.powi(3) / 3.0 - PI * th.powi(4) / 24.0 + th.powi(5) / 30.0
+            let pmg = PI * th * th / 2.0 - th.powi(3) / 3.0 - PI * th.powi(4) / 24.0
+                + th.powi(5) / 30.0
                 + PI * th.powi(6) / 720.0;
             let s_ref = (pmg * (2.0 * PI - pmg)).sqrt() / (2.0 * PI);
-            assert!((d.s - s_ref).abs() < 1e-14 * s_ref, "{th}: {} {}", d.s, s_ref);
+            assert!(
+                (d.s - s_ref).abs() < 1e-14 * s_ref,
+                "{th}: {} {}",
+                d.s,
+                s_ref
+            );
         }
     }
 }

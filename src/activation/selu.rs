@@ -69,8 +69,8 @@
 //! Price integral for s' is needed (1 - C < 1/200), more for small variances.
 
 use super::Dual;
-use crate::special::bvn::{tilts, GL12_PUB as GL12, GL6_PUB as GL6, GL8_PUB};
-use crate::special::normal::{mills, mills_m_half, mills_mixed, mills_mixed_diag, FRAC_1_SQRT_2PI};
+use crate::special::bvn::{GL6_PUB as GL6, GL8_PUB, GL12_PUB as GL12, tilts};
+use crate::special::normal::{FRAC_1_SQRT_2PI, mills, mills_m_half, mills_mixed, mills_mixed_diag};
 use std::f64::consts::FRAC_PI_2;
 
 /// SELU alpha, 1.6732632423543772848... correctly rounded (the value JAX and neural-tangents use).
@@ -136,7 +136,11 @@ pub fn dphi(x: f64) -> f64 {
 /// ```
 pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
     if !(q1.is_finite() && q2.is_finite() && c.is_finite() && s.is_finite()) {
-        return Dual { t: f64::NAN, tdot: f64::NAN, s: f64::NAN };
+        return Dual {
+            t: f64::NAN,
+            tdot: f64::NAN,
+            s: f64::NAN,
+        };
     }
     if !(q1 > 0.0 && q2 > 0.0) {
         return zero_variance(q1, q2);
@@ -145,7 +149,11 @@ pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
     let rr = a * b;
     let s = if s > 0.0 { s } else { 0.0 };
     if s == 0.0 {
-        return if c >= 0.0 { rho_one(q1, q2, a, b) } else { rho_minus_one(a, b) };
+        return if c >= 0.0 {
+            rho_one(q1, q2, a, b)
+        } else {
+            rho_minus_one(a, b)
+        };
     }
     let rho = (c / rr).clamp(-1.0, 1.0);
     let r = (s / rr).min(1.0);
@@ -174,9 +182,23 @@ pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
 /// `q1` or `q2` not positive: u = 0 (or v = 0) almost surely.
 fn zero_variance(q1: f64, q2: f64) -> Dual {
     let d0 = LAMBDA * ALPHA; // selu'(0), left branch
-    let mean_dphi = |q: f64| if q > 0.0 { LAMBDA * (0.5 + ALPHA * mills(q.sqrt())) } else { d0 };
-    let tdot = if q1 > 0.0 { mean_dphi(q1) * d0 } else { d0 * mean_dphi(q2) };
-    Dual { t: 0.0, tdot, s: 0.0 }
+    let mean_dphi = |q: f64| {
+        if q > 0.0 {
+            LAMBDA * (0.5 + ALPHA * mills(q.sqrt()))
+        } else {
+            d0
+        }
+    };
+    let tdot = if q1 > 0.0 {
+        mean_dphi(q1) * d0
+    } else {
+        d0 * mean_dphi(q2)
+    };
+    Dual {
+        t: 0.0,
+        tdot,
+        s: 0.0,
+    }
 }
 
 /// T at rho = +1 (v = (b/a) u): lam^2 (ab/2 + alpha^2 h(a, b)).
@@ -216,7 +238,11 @@ fn rho_minus_one(a: f64, b: f64) -> Dual {
     let (t11, t22) = (t_one(a, a), t_one(b, b));
     let sq = t11.sqrt() * t22.sqrt();
     let cn = (t / sq).clamp(-1.0, 1.0);
-    Dual { t, tdot, s: sq * ((1.0 - cn) * (1.0 + cn)).sqrt() }
+    Dual {
+        t,
+        tdot,
+        s: sq * ((1.0 - cn) * (1.0 + cn)).sqrt(),
+    }
 }
 
 /// (T, Tdot, M(a), M(b)) by the closed forms of the module docs, 0 < r.
@@ -264,8 +290,14 @@ fn t_by_price(a: f64, b: f64, c: f64, s: f64) -> f64 {
         // in d = pi/2 - |t|: from the end d_end = acos|rho| = atan2(s, |c|) (one panel up to
         // d_min, far below the scale 1/max(a, b)) then doubling panels up to pi/2
         let sign = th.signum();
-        let panel =
-            |d_lo: f64, d_hi: f64| gl_integral(&GL8_PUB, sign * (FRAC_PI_2 - d_hi), sign * (FRAC_PI_2 - d_lo), f);
+        let panel = |d_lo: f64, d_hi: f64| {
+            gl_integral(
+                &GL8_PUB,
+                sign * (FRAC_PI_2 - d_hi),
+                sign * (FRAC_PI_2 - d_lo),
+                f,
+            )
+        };
         let d_min = 1e-3 / a.max(b).max(1.0);
         let mut d = s.atan2(c.abs());
         let mut total = 0.0;
@@ -409,7 +441,11 @@ mod tests {
     impl Sum {
         fn add(&mut self, v: f64) {
             let t = self.0 + v;
-            self.1 += if self.0.abs() >= v.abs() { (self.0 - t) + v } else { (v - t) + self.0 };
+            self.1 += if self.0.abs() >= v.abs() {
+                (self.0 - t) + v
+            } else {
+                (v - t) + self.0
+            };
             self.0 = t;
         }
         fn get(&self) -> f64 {
@@ -418,7 +454,14 @@ mod tests {
     }
 
     /// int_lo^hi f by composite Gauss–Legendre on panels of width <= w with extra breakpoints.
-    fn composite(rule: &[(f64, f64)], lo: f64, hi: f64, w: f64, extra: &[f64], mut f: impl FnMut(f64) -> f64) -> f64 {
+    fn composite(
+        rule: &[(f64, f64)],
+        lo: f64,
+        hi: f64,
+        w: f64,
+        extra: &[f64],
+        mut f: impl FnMut(f64) -> f64,
+    ) -> f64 {
         let mut pts = vec![lo, hi];
         let n = ((hi - lo) / w).ceil() as usize;
         pts.extend((1..n).map(|i| lo + (hi - lo) * i as f64 / n as f64));
@@ -449,14 +492,19 @@ mod tests {
         let r = ((1.0 - rho) * (1.0 + rho)).max(0.0).sqrt();
         // the outer integrand changes over |x| ~ r around x = 0 (where P(v > 0 | x) switches);
         // e^u, e^v change over 1/a in x and 1/(b r) in z
-        let extra: Vec<f64> = [0.0, 0.5, 1.0, 2.0, 4.0, 8.0].iter().flat_map(|&k| [k * r, -k * r]).collect();
+        let extra: Vec<f64> = [0.0, 0.5, 1.0, 2.0, 4.0, 8.0]
+            .iter()
+            .flat_map(|&k| [k * r, -k * r])
+            .collect();
         let (wx, wz) = ((2.0 / a.max(b)).min(0.5), (2.0 / (b * r)).min(0.5));
         composite(&gl, -12.0, 12.0, wx, &extra, |x| {
             let inner = if r == 0.0 {
                 g(b * rho * x)
             } else {
                 let z0 = -rho * x / r;
-                composite(&gl, -12.0, 12.0, wz, &[z0], |z| g(b * (rho * x + r * z)) * npdf(z))
+                composite(&gl, -12.0, 12.0, wz, &[z0], |z| {
+                    g(b * (rho * x + r * z)) * npdf(z)
+                })
             };
             f(a * x) * inner * npdf(x)
         })
@@ -464,7 +512,10 @@ mod tests {
 
     /// Brute-force (T, Tdot).
     fn brute(q1: f64, q2: f64, rho: f64) -> (f64, f64) {
-        (brute_expect(q1, q2, rho, phi, phi), brute_expect(q1, q2, rho, dphi, dphi))
+        (
+            brute_expect(q1, q2, rho, phi, phi),
+            brute_expect(q1, q2, rho, dphi, dphi),
+        )
     }
 
     fn cov(q1: f64, q2: f64, rho: f64) -> (f64, f64) {
@@ -501,10 +552,20 @@ mod tests {
             if std::env::var("SELU_VERBOSE").is_ok() {
                 continue;
             }
-            assert!(et < 2e-15, "T({q1}, {q2}, {rho}) = {} vs brute force {t} (err {et:.1e})", d.t);
-            assert!(ed < 2e-15, "Tdot({q1}, {q2}, {rho}) = {} vs brute force {td} (err {ed:.1e})", d.tdot);
+            assert!(
+                et < 2e-15,
+                "T({q1}, {q2}, {rho}) = {} vs brute force {t} (err {et:.1e})",
+                d.t
+            );
+            assert!(
+                ed < 2e-15,
+                "Tdot({q1}, {q2}, {rho}) = {} vs brute force {td} (err {ed:.1e})",
+                d.tdot
+            );
         }
-        println!("selu dual vs brute-force 2-D quadrature: T {wt:.2e} (rel. to sqrt(T11 T22)), Tdot {wd:.2e}");
+        println!(
+            "selu dual vs brute-force 2-D quadrature: T {wt:.2e} (rel. to sqrt(T11 T22)), Tdot {wd:.2e}"
+        );
     }
 
     /// (q1, q2, c, s, T, Tdot, s', sqrt(T11 T22)): 1-D adaptive quadrature (mpmath, 30 digits) of
@@ -582,7 +643,11 @@ mod tests {
         let (mut wt, mut wd, mut ws, mut ws_rel) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
         for &(q1, q2, c, s, t, td, sn, sq) in &REFERENCE {
             let d = dual(q1, q2, c, s);
-            let (et, ed, es) = ((d.t - t).abs() / sq, (d.tdot / td - 1.0).abs(), (d.s - sn).abs() / sq);
+            let (et, ed, es) = (
+                (d.t - t).abs() / sq,
+                (d.tdot / td - 1.0).abs(),
+                (d.s - sn).abs() / sq,
+            );
             wt = wt.max(et);
             wd = wd.max(ed);
             ws = ws.max(es);
@@ -594,16 +659,34 @@ mod tests {
             // integral takes over (1 - C < 1/200); the plain formula for s' amplifies that error
             // dC of the new correlation C by sqrt(T11 T22)/s' = 1/sin(new angle) <= 10: hence
             // 1e-14 for s', not ~1e-15.
-            assert!(et < 2e-15, "T({q1}, {q2}, {c}, {s}) = {:e} vs {t:e}: {et:.1e}", d.t);
-            assert!(ed < 2e-15, "Tdot({q1}, {q2}, {c}, {s}) = {:e} vs {td:e}: {ed:.1e}", d.tdot);
-            assert!(es < 1e-14, "s'({q1}, {q2}, {c}, {s}) = {:e} vs {sn:e}: {es:.1e}", d.s);
+            assert!(
+                et < 2e-15,
+                "T({q1}, {q2}, {c}, {s}) = {:e} vs {t:e}: {et:.1e}",
+                d.t
+            );
+            assert!(
+                ed < 2e-15,
+                "Tdot({q1}, {q2}, {c}, {s}) = {:e} vs {td:e}: {ed:.1e}",
+                d.tdot
+            );
+            assert!(
+                es < 1e-14,
+                "s'({q1}, {q2}, {c}, {s}) = {:e} vs {sn:e}: {es:.1e}",
+                d.s
+            );
             // where s' << sqrt(T11 T22) (near-duplicates, where a plain sqrt(T11 T22 - T^2) would
             // keep only half the digits) it is also relatively accurate
             if sn > 0.0 && sn < 1e-2 * sq {
-                assert!((d.s / sn - 1.0).abs() < 4e-15, "s'({q1}, {q2}, {c}, {s}) = {:e} vs {sn:e}", d.s);
+                assert!(
+                    (d.s / sn - 1.0).abs() < 4e-15,
+                    "s'({q1}, {q2}, {c}, {s}) = {:e} vs {sn:e}",
+                    d.s
+                );
             }
         }
-        println!("selu vs 30-digit references: T {wt:.1e}, Tdot {wd:.1e}, s' {ws:.1e} (rel. to sqrt(T11 T22)); s' relative {ws_rel:.1e}");
+        println!(
+            "selu vs 30-digit references: T {wt:.1e}, Tdot {wd:.1e}, s' {ws:.1e} (rel. to sqrt(T11 T22)); s' relative {ws_rel:.1e}"
+        );
     }
 
     /// Rough ns per call against the ReLU dual (run with `--ignored --nocapture` in release).
@@ -617,7 +700,11 @@ mod tests {
             let inputs: Vec<(f64, f64, f64, f64)> = (0..n)
                 .map(|i| {
                     let q1 = 0.5 + 2.5 * (i as f64 / n as f64);
-                    let q2 = if equal { q1 } else { 1.0 + 0.3 * (i % 7) as f64 };
+                    let q2 = if equal {
+                        q1
+                    } else {
+                        1.0 + 0.3 * (i % 7) as f64
+                    };
                     let (c, s) = cov(q1, q2, rho);
                     (q1, q2, c, s)
                 })
@@ -634,7 +721,10 @@ mod tests {
             };
             let relu = time(&|q1, q2, c, s| crate::activation::relu::dual(q1, q2, c, s));
             let selu = time(&|q1, q2, c, s| dual(q1, q2, c, s));
-            println!("{label:>28}: selu {selu:7.1} ns, relu {relu:5.1} ns, ratio {:5.1}", selu / relu);
+            println!(
+                "{label:>28}: selu {selu:7.1} ns, relu {relu:5.1} ns, ratio {:5.1}",
+                selu / relu
+            );
         };
         for &rho in &[0.0, 0.3, 0.6, 0.9, 0.95, 0.999, -0.5, -0.95] {
             bench(&format!("rho {rho}, q1 != q2"), false, rho);
@@ -646,8 +736,13 @@ mod tests {
 
     #[test]
     fn price_theorem_dt_dc_equals_tdot() {
-        let cases: [(f64, f64, f64); 5] =
-            [(1.0, 1.0, 0.3), (0.5, 2.0, -0.8), (4.0, 9.0, 0.9), (0.03, 0.02, 0.5), (30.0, 1.0, -0.2)];
+        let cases: [(f64, f64, f64); 5] = [
+            (1.0, 1.0, 0.3),
+            (0.5, 2.0, -0.8),
+            (4.0, 9.0, 0.9),
+            (0.03, 0.02, 0.5),
+            (30.0, 1.0, -0.2),
+        ];
         for &(q1, q2, rho) in &cases {
             let rr = (q1 * q2).sqrt();
             let c = rho * rr;
@@ -655,7 +750,10 @@ mod tests {
             let t = |c: f64| dual(q1, q2, c, (rr * rr - c * c).sqrt()).t;
             let fd = (t(c + h) - t(c - h)) / (2.0 * h);
             let td = dual(q1, q2, c, (rr * rr - c * c).sqrt()).tdot;
-            assert!((fd / td - 1.0).abs() < 1e-7, "{q1} {q2} {rho}: dT/dc = {fd}, Tdot = {td}");
+            assert!(
+                (fd / td - 1.0).abs() < 1e-7,
+                "{q1} {q2} {rho}: dT/dc = {fd}, Tdot = {td}"
+            );
         }
     }
 
@@ -679,11 +777,22 @@ mod tests {
             }
             let nf = n as f64;
             let (mt, md) = (st / nf, sd / nf);
-            let (set, sed) = (((st2 / nf - mt * mt) / nf).sqrt(), ((sd2 / nf - md * md) / nf).sqrt());
+            let (set, sed) = (
+                ((st2 / nf - mt * mt) / nf).sqrt(),
+                ((sd2 / nf - md * md) / nf).sqrt(),
+            );
             let (c, s) = cov(q1, q2, rho);
             let d = dual(q1, q2, c, s);
-            assert!((d.t - mt).abs() < 5.0 * set, "T {} vs MC {mt} +- {set}", d.t);
-            assert!((d.tdot - md).abs() < 5.0 * sed, "Tdot {} vs MC {md} +- {sed}", d.tdot);
+            assert!(
+                (d.t - mt).abs() < 5.0 * set,
+                "T {} vs MC {mt} +- {set}",
+                d.t
+            );
+            assert!(
+                (d.tdot - md).abs() < 5.0 * sed,
+                "Tdot {} vs MC {md} +- {sed}",
+                d.tdot
+            );
         }
     }
 
@@ -714,20 +823,43 @@ mod tests {
         assert_eq!(d.t, 0.0);
         assert_eq!(d.s, 0.0);
         assert!((d.tdot / (d0 * LAMBDA * (0.5 + ALPHA * mills(1.0))) - 1.0).abs() < 1e-15);
-        assert_eq!(dual(0.0, 0.0, 0.0, 0.0), Dual { t: 0.0, tdot: d0 * d0, s: 0.0 });
+        assert_eq!(
+            dual(0.0, 0.0, 0.0, 0.0),
+            Dual {
+                t: 0.0,
+                tdot: d0 * d0,
+                s: 0.0
+            }
+        );
         assert_eq!(dual(2.0, 0.0, 0.0, 0.0).tdot, dual(0.0, 2.0, 0.0, 0.0).tdot);
         let qs = [1e-12, 1e-7, 1e-3, 0.1, 1.0, 7.0, 1e2, 1e4, 1e6];
-        let rhos = [-1.0, -0.999_999_9, -0.9, -0.3, 0.0, 0.4, 0.93, 0.999_999_9, 1.0];
+        let rhos = [
+            -1.0,
+            -0.999_999_9,
+            -0.9,
+            -0.3,
+            0.0,
+            0.4,
+            0.93,
+            0.999_999_9,
+            1.0,
+        ];
         for &q1 in &qs {
             for &q2 in &qs {
                 for &rho in &rhos {
                     let (c, s) = cov(q1, q2, rho);
                     let d = dual(q1, q2, c, s);
-                    assert!(d.t.is_finite() && d.tdot.is_finite() && d.s.is_finite(), "{q1} {q2} {rho}: {d:?}");
+                    assert!(
+                        d.t.is_finite() && d.tdot.is_finite() && d.s.is_finite(),
+                        "{q1} {q2} {rho}: {d:?}"
+                    );
                     assert!(d.tdot > 0.0 && d.s >= 0.0, "{q1} {q2} {rho}: {d:?}");
                     let (t11, t22) = (dual(q1, q1, q1, 0.0).t, dual(q2, q2, q2, 0.0).t);
                     let sq = t11.sqrt() * t22.sqrt();
-                    assert!(d.t.abs() <= sq * (1.0 + 1e-14), "{q1} {q2} {rho}: |T| > sqrt(T11 T22)");
+                    assert!(
+                        d.t.abs() <= sq * (1.0 + 1e-14),
+                        "{q1} {q2} {rho}: |T| > sqrt(T11 T22)"
+                    );
                     // symmetric in the two inputs
                     let e = dual(q2, q1, c, s);
                     assert!((d.t - e.t).abs() <= 1e-15 * sq, "{q1} {q2} {rho}");
@@ -735,7 +867,12 @@ mod tests {
                     // s' = sqrt(T11 T22 (1 - C^2)) has sensitivity sq^2 |dC| / s' to rounding of C
                     // (C -> -1 happens for very unequal variances at rho = -1)
                     let tol_s = 1e-15 * sq * (0.5 * sq / d.s.max(f64::MIN_POSITIVE)).max(1.0);
-                    assert!((d.s - e.s).abs() <= tol_s, "{q1} {q2} {rho}: s {} vs {} (scale {sq})", d.s, e.s);
+                    assert!(
+                        (d.s - e.s).abs() <= tol_s,
+                        "{q1} {q2} {rho}: s {} vs {} (scale {sq})",
+                        d.s,
+                        e.s
+                    );
                 }
             }
         }
@@ -755,7 +892,11 @@ mod tests {
             for &th in &[1e-9f64, 1e-7] {
                 let d = dual(q, q, q * th.cos(), q * th.sin());
                 let lin = th * (t11 * tdot1 * q).sqrt();
-                assert!((d.s / lin - 1.0).abs() < 1e-5 * (th / 1e-7).max(1.0), "{q} {th}: {} vs {lin}", d.s);
+                assert!(
+                    (d.s / lin - 1.0).abs() < 1e-5 * (th / 1e-7).max(1.0),
+                    "{q} {th}: {} vs {lin}",
+                    d.s
+                );
                 // and it is far more accurate than the naive formula's sqrt(eps) ~ 1e-8 * T11
                 assert!(d.s > 0.0);
             }

@@ -130,10 +130,16 @@ pub struct Comparison {
 /// ```
 pub fn compare(flow: &GradientFlow, cfg: &CompareConfig<'_>) -> Result<Comparison> {
     if cfg.widths.is_empty() || cfg.seeds == 0 {
-        return Err(Error::param("check-width", "give at least one width and one seed"));
+        return Err(Error::param(
+            "check-width",
+            "give at least one width and one seed",
+        ));
     }
     if cfg.steps.is_empty() {
-        return Err(Error::param("steps", "give the gradient-descent steps at which to compare"));
+        return Err(Error::param(
+            "steps",
+            "give the gradient-descent steps at which to compare",
+        ));
     }
     let y = flow.targets();
     let n = y.nrows();
@@ -152,7 +158,9 @@ pub fn compare(flow: &GradientFlow, cfg: &CompareConfig<'_>) -> Result<Compariso
     steps.dedup();
     let record: Vec<usize> = steps
         .iter()
-        .map(|&s| usize::try_from(s).map_err(|_| Error::param("steps", format!("{s} steps is too many"))))
+        .map(|&s| {
+            usize::try_from(s).map_err(|_| Error::param("steps", format!("{s} steps is too many")))
+        })
         .collect::<Result<_>>()?;
     let max_steps = record.last().copied().unwrap_or(0);
     let points: Vec<Point> = steps.iter().map(|&s| Point::Steps(s)).collect();
@@ -182,15 +190,25 @@ pub fn compare(flow: &GradientFlow, cfg: &CompareConfig<'_>) -> Result<Compariso
                 .ok_or_else(|| Error::Numerical("training did not record test outputs".into()))?;
             let pred = flow.predict(
                 Some(first.f_train.as_ref()),
-                Some(TestData { k_test_train: cfg.k_test_train, f0_test: Some(f0_test.as_ref()), y_test: cfg.y_test }),
+                Some(TestData {
+                    k_test_train: cfg.k_test_train,
+                    f0_test: Some(f0_test.as_ref()),
+                    y_test: cfg.y_test,
+                }),
                 &points,
             )?;
-            let pt = pred.fx_test.as_ref().ok_or_else(|| Error::Numerical("no test prediction".into()))?;
+            let pt = pred
+                .fx_test
+                .as_ref()
+                .ok_or_else(|| Error::Numerical("no test prediction".into()))?;
             let mut fx_test = Vec::new();
             let mut deviation = Vec::new();
             let mut relative = Vec::new();
             for (i, snap) in rec.snapshots.iter().enumerate() {
-                let ft = snap.f_test.as_ref().ok_or_else(|| Error::Numerical("missing test outputs".into()))?;
+                let ft = snap
+                    .f_test
+                    .as_ref()
+                    .ok_or_else(|| Error::Numerical("missing test outputs".into()))?;
                 let dv = rms_diff(ft.as_ref(), pt[i].as_ref());
                 let moved = rms_diff(pt[i].as_ref(), f0_test.as_ref());
                 deviation.push(dv);
@@ -209,7 +227,12 @@ pub fn compare(flow: &GradientFlow, cfg: &CompareConfig<'_>) -> Result<Compariso
                 width,
                 seed,
                 loss_train: rec.snapshots.iter().map(|s| s.train_loss).collect(),
-                loss_test: cfg.y_test.map(|_| rec.snapshots.iter().map(|s| s.test_loss.unwrap_or(f64::NAN)).collect()),
+                loss_test: cfg.y_test.map(|_| {
+                    rec.snapshots
+                        .iter()
+                        .map(|s| s.test_loss.unwrap_or(f64::NAN))
+                        .collect()
+                }),
                 predicted_loss_train: pred.loss_train.clone(),
                 predicted_loss_test: pred.loss_test.clone(),
                 fx_test,
@@ -228,12 +251,21 @@ pub fn compare(flow: &GradientFlow, cfg: &CompareConfig<'_>) -> Result<Compariso
         });
     }
     let finite = runs.iter().all(|r| {
-        r.loss_train.iter().chain(r.loss_test.iter().flatten()).all(|v| v.is_finite())
+        r.loss_train
+            .iter()
+            .chain(r.loss_test.iter().flatten())
+            .all(|v| v.is_finite())
     });
     if !finite {
-        return Err(Error::Numerical("a trained network's loss is not finite".into()));
+        return Err(Error::Numerical(
+            "a trained network's loss is not finite".into(),
+        ));
     }
-    Ok(Comparison { steps, runs, summary })
+    Ok(Comparison {
+        steps,
+        runs,
+        summary,
+    })
 }
 
 fn rms_diff(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
@@ -254,5 +286,7 @@ fn rms_diff(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
 /// assert_eq!(ntk::dynamics::compare::rows(m.as_ref()), vec![vec![1.0, 2.0], vec![3.0, 4.0]]);
 /// ```
 pub fn rows(m: MatRef<'_, f64>) -> Vec<Vec<f64>> {
-    (0..m.nrows()).map(|i| (0..m.ncols()).map(|j| m[(i, j)]).collect()).collect()
+    (0..m.nrows())
+        .map(|i| (0..m.ncols()).map(|j| m[(i, j)]).collect())
+        .collect()
 }

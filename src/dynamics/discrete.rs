@@ -64,11 +64,7 @@ pub fn gd_gain(lambda: f64, s: f64, k: u64) -> f64 {
 /// `q^k` for `q <= 0` and integer `k`, with the sign of `(-1)^k`.
 fn signed_pow(q: f64, k: u64) -> f64 {
     let m = q.abs().powf(k as f64);
-    if q < 0.0 && k % 2 == 1 {
-        -m
-    } else {
-        m
-    }
+    if q < 0.0 && k % 2 == 1 { -m } else { m }
 }
 
 /// A warning when the effective step `s` makes gradient descent unstable (`s lambda_max >= 2`),
@@ -91,7 +87,11 @@ pub fn stability_warning(
         return None;
     }
     let max = max_learning_rate.map_or_else(|| "unbounded".to_string(), |m| format!("{m:.6}"));
-    let what = if x == 2.0 { "oscillates without converging" } else { "diverges" };
+    let what = if x == 2.0 {
+        "oscillates without converging"
+    } else {
+        "diverges"
+    };
     Some(format!(
         "learning rate {learning_rate} is at or above the largest stable learning rate {max} \
          (2 / lambda_max for the chosen loss): gradient descent {what} along the top \
@@ -111,7 +111,10 @@ mod tests {
                 let direct = q.powi(k as i32);
                 assert!((gd_decay(l, s, k) - direct).abs() < 1e-14 * direct.abs().max(1.0));
                 let g = (1.0 - direct) / l;
-                assert!((gd_gain(l, s, k) - g).abs() < 1e-13 * g.abs().max(1.0), "{l} {s} {k}");
+                assert!(
+                    (gd_gain(l, s, k) - g).abs() < 1e-13 * g.abs().max(1.0),
+                    "{l} {s} {k}"
+                );
             }
         }
     }

@@ -147,7 +147,11 @@ impl Ensemble {
             )));
         }
         let flow = GradientFlow::new(ntk_train, y_train, opts)?;
-        Ok(Ensemble { flow, training: Training::Ntk, prior })
+        Ok(Ensemble {
+            flow,
+            training: Training::Ntk,
+            prior,
+        })
     }
 
     /// NNGP (readout-only) training: eigendecompose `nngp_train` (with the ridge), which is
@@ -165,10 +169,18 @@ impl Ensemble {
     /// assert!((m[0].mean[(1, 0)] - 2.0).abs() < 1e-14 && m[0].cov[(0, 0)].abs() < 1e-14);
     /// # Ok::<(), ntk::Error>(())
     /// ```
-    pub fn nngp(nngp_train: MatRef<'_, f64>, y_train: MatRef<'_, f64>, opts: &FlowOptions) -> Result<Self> {
+    pub fn nngp(
+        nngp_train: MatRef<'_, f64>,
+        y_train: MatRef<'_, f64>,
+        opts: &FlowOptions,
+    ) -> Result<Self> {
         let prior = checked_kernel(nngp_train, "NNGP train kernel")?;
         let flow = GradientFlow::new(nngp_train, y_train, opts)?;
-        Ok(Ensemble { flow, training: Training::Nngp, prior })
+        Ok(Ensemble {
+            flow,
+            training: Training::Nngp,
+            prior,
+        })
     }
 
     /// Build from an existing flow on the training kernel (avoids a second
@@ -187,7 +199,11 @@ impl Ensemble {
     /// assert_eq!(ens.training(), Training::Nngp);
     /// # Ok::<(), ntk::Error>(())
     /// ```
-    pub fn from_flow(flow: GradientFlow, training: Training, nngp_train: MatRef<'_, f64>) -> Result<Self> {
+    pub fn from_flow(
+        flow: GradientFlow,
+        training: Training,
+        nngp_train: MatRef<'_, f64>,
+    ) -> Result<Self> {
         let prior = checked_kernel(nngp_train, "NNGP train kernel")?;
         if prior.nrows() != flow.targets().nrows() {
             return Err(Error::Shape(format!(
@@ -197,7 +213,11 @@ impl Ensemble {
                 flow.targets().nrows()
             )));
         }
-        Ok(Ensemble { flow, training, prior })
+        Ok(Ensemble {
+            flow,
+            training,
+            prior,
+        })
     }
 
     /// The underlying flow (spectrum, diagnostics, max learning rate).
@@ -259,15 +279,27 @@ impl Ensemble {
         let v = self.flow.spectrum().eigenvectors();
         let y = self.flow.targets();
         let kss = sym(t.nngp_test_test);
-        let factors: Vec<(Vec<f64>, Vec<f64>)> = points.iter().map(|&p| self.flow.factors(p)).collect();
+        let factors: Vec<(Vec<f64>, Vec<f64>)> =
+            points.iter().map(|&p| self.flow.factors(p)).collect();
         let gains: Vec<Vec<f64>> = factors.iter().map(|(_, g)| g.clone()).collect();
         // means, batched over points
         let cy = mm(v.transpose(), y, par);
         let w = mm(theta_tx, v, par); // Theta(x*, X) V
-        let means = mm(w.as_ref(), GradientFlow::scaled_blocks(cy.as_ref(), &gains).as_ref(), par);
+        let means = mm(
+            w.as_ref(),
+            GradientFlow::scaled_blocks(cy.as_ref(), &gains).as_ref(),
+            par,
+        );
         // M at t = inf by Cholesky, when positive definite
-        let m_inf = match (self.flow.cholesky_factor(), points.iter().any(Point::is_infinite)) {
-            (Some(l), true) => Some(cholesky_solve(l, theta_tx.transpose(), par).transpose().to_owned()),
+        let m_inf = match (
+            self.flow.cholesky_factor(),
+            points.iter().any(Point::is_infinite),
+        ) {
+            (Some(l), true) => Some(
+                cholesky_solve(l, theta_tx.transpose(), par)
+                    .transpose()
+                    .to_owned(),
+            ),
             _ => None,
         };
         let ridge = self.flow.diagnostics().ridge;
@@ -288,7 +320,9 @@ impl Ensemble {
                     let mp = mm(m.as_ref(), self.prior.as_ref(), par);
                     let a = mm(mp.as_ref(), m.transpose(), par);
                     let c = mm(m.as_ref(), t.nngp_test_train.transpose(), par);
-                    Mat::from_fn(nt, nt, |i, j| kss[(i, j)] + a[(i, j)] - c[(i, j)] - c[(j, i)])
+                    Mat::from_fn(nt, nt, |i, j| {
+                        kss[(i, j)] + a[(i, j)] - c[(i, j)] - c[(j, i)]
+                    })
                 }
                 (Training::Ntk, _, _) => {
                     // M = W diag(gain) V^T
@@ -300,25 +334,36 @@ impl Ensemble {
                         Some(h) => mm(wg.as_ref(), h.as_ref(), par),
                         None => Mat::zeros(nt, nt),
                     };
-                    Mat::from_fn(nt, nt, |i, j| kss[(i, j)] + a[(i, j)] - c[(i, j)] - c[(j, i)])
+                    Mat::from_fn(nt, nt, |i, j| {
+                        kss[(i, j)] + a[(i, j)] - c[(i, j)] - c[(j, i)]
+                    })
                 }
                 (Training::Nngp, Some(_), true) => {
                     // K** - K*X (K + r)^{-1} (K + 2r) (K + r)^{-1} KX*
-                    let l = self.flow.cholesky_factor().ok_or_else(|| Error::Numerical("missing Cholesky factor".into()))?;
+                    let l = self
+                        .flow
+                        .cholesky_factor()
+                        .ok_or_else(|| Error::Numerical("missing Cholesky factor".into()))?;
                     let z = cholesky_solve(l, t.nngp_test_train.transpose(), par); // (K+r)^{-1} KX*
                     let a = mm(t.nngp_test_train, z.as_ref(), par);
                     let b = mm(z.transpose(), z.as_ref(), par);
                     Mat::from_fn(nt, nt, |i, j| kss[(i, j)] - a[(i, j)] - ridge * b[(i, j)])
                 }
                 (Training::Nngp, _, _) => {
-                    let coef: Vec<f64> =
-                        gain.iter().zip(decay).map(|(&g, &e)| g * (1.0 + e) + ridge * g * g).collect();
+                    let coef: Vec<f64> = gain
+                        .iter()
+                        .zip(decay)
+                        .map(|(&g, &e)| g * (1.0 + e) + ridge * g * g)
+                        .collect();
                     let uc = Mat::from_fn(nt, n, |i, j| w[(i, j)] * coef[j]);
                     let a = mm(uc.as_ref(), w.transpose(), par);
                     Mat::from_fn(nt, nt, |i, j| kss[(i, j)] - a[(i, j)])
                 }
             };
-            out.push(Moments { mean, cov: sym(cov.as_ref()) });
+            out.push(Moments {
+                mean,
+                cov: sym(cov.as_ref()),
+            });
         }
         check_moments(&out)?;
         Ok(out)
@@ -364,7 +409,10 @@ impl Ensemble {
                 let ge = Mat::from_fn(n, n, |i, j| decay[i] * g[(i, j)] * decay[j]);
                 mm(mm(v, ge.as_ref(), par).as_ref(), v.transpose(), par)
             };
-            out.push(Moments { mean, cov: sym(cov.as_ref()) });
+            out.push(Moments {
+                mean,
+                cov: sym(cov.as_ref()),
+            });
         }
         check_moments(&out)?;
         Ok(out)
@@ -387,12 +435,14 @@ fn sym(m: MatRef<'_, f64>) -> Mat<f64> {
 }
 
 fn check_moments(ms: &[Moments]) -> Result<()> {
-    let finite = |m: &Mat<f64>| (0..m.ncols()).all(|j| (0..m.nrows()).all(|i| m[(i, j)].is_finite()));
+    let finite =
+        |m: &Mat<f64>| (0..m.ncols()).all(|j| (0..m.nrows()).all(|i| m[(i, j)].is_finite()));
     if ms.iter().all(|m| finite(&m.mean) && finite(&m.cov)) {
         Ok(())
     } else {
         Err(Error::Numerical(
-            "ensemble moments overflowed: gradient descent above the stable learning rate diverges".into(),
+            "ensemble moments overflowed: gradient descent above the stable learning rate diverges"
+                .into(),
         ))
     }
 }

@@ -64,7 +64,11 @@ pub struct TestData<'a> {
 impl<'a> TestData<'a> {
     /// Test data with zero initial outputs and no targets.
     pub fn new(k_test_train: MatRef<'a, f64>) -> Self {
-        TestData { k_test_train, f0_test: None, y_test: None }
+        TestData {
+            k_test_train,
+            f0_test: None,
+            y_test: None,
+        }
     }
 }
 
@@ -141,7 +145,11 @@ impl GradientFlow {
     /// let y = faer::Mat::<f64>::zeros(3, 1);
     /// assert!(GradientFlow::new(k.as_ref(), y.as_ref(), &FlowOptions::default()).is_err());
     /// ```
-    pub fn new(k_train: MatRef<'_, f64>, y_train: MatRef<'_, f64>, opts: &FlowOptions) -> Result<Self> {
+    pub fn new(
+        k_train: MatRef<'_, f64>,
+        y_train: MatRef<'_, f64>,
+        opts: &FlowOptions,
+    ) -> Result<Self> {
         opts.validate()?;
         let mut a = checked_kernel(k_train, "training kernel")?;
         let n = a.nrows();
@@ -152,7 +160,11 @@ impl GradientFlow {
         }
         let par = opts.par();
         let spectrum = Spectrum::of_symmetric(a.as_ref(), ridge, par)?;
-        let k_reg = if spectrum.is_singular() { None } else { Some(a) };
+        let k_reg = if spectrum.is_singular() {
+            None
+        } else {
+            Some(a)
+        };
         let n_out = n * y_train.ncols();
         let rate = opts.loss.effective_rate(opts.learning_rate, n_out);
         let d = spectrum.diagnostics();
@@ -266,7 +278,9 @@ impl GradientFlow {
     /// `[diag(f_p) c]_p` stacked horizontally (`n x (k P)`).
     pub(crate) fn scaled_blocks(c: MatRef<'_, f64>, fs: &[Vec<f64>]) -> Mat<f64> {
         let (n, k) = (c.nrows(), c.ncols());
-        Mat::from_fn(n, k * fs.len(), |i, j| fs[j / k.max(1)][i] * c[(i, j % k.max(1))])
+        Mat::from_fn(n, k * fs.len(), |i, j| {
+            fs[j / k.max(1)][i] * c[(i, j % k.max(1))]
+        })
     }
 
     /// Warnings that apply to a request for `points`.
@@ -328,7 +342,11 @@ impl GradientFlow {
         let k = self.y.ncols();
         let par = self.par();
         let d0 = self.initial_residual(f0_train)?;
-        let chol = if points.iter().any(Point::is_infinite) { self.cholesky_factor() } else { None };
+        let chol = if points.iter().any(Point::is_infinite) {
+            self.cholesky_factor()
+        } else {
+            None
+        };
         if let Some(t) = &test {
             self.check_test(t)?;
         }
@@ -356,7 +374,12 @@ impl GradientFlow {
             .map(|(pi, _)| {
                 (0..n)
                     .rev()
-                    .map(|m| (0..k).map(|j| cd[(m, pi * k + j)].powi(2)).sum::<f64>().sqrt())
+                    .map(|m| {
+                        (0..k)
+                            .map(|j| cd[(m, pi * k + j)].powi(2))
+                            .sum::<f64>()
+                            .sqrt()
+                    })
                     .collect()
             })
             .collect();
@@ -368,10 +391,17 @@ impl GradientFlow {
                 let cg = Self::scaled_blocks(c0.as_ref(), &gains);
                 let z = mm(v, cg.as_ref(), par);
                 let moved = mm(t.k_test_train, z.as_ref(), par);
-                let alpha_inf =
-                    chol.map(|l| mm(t.k_test_train, cholesky_solve(l, d0.as_ref(), par).as_ref(), par));
+                let alpha_inf = chol.map(|l| {
+                    mm(
+                        t.k_test_train,
+                        cholesky_solve(l, d0.as_ref(), par).as_ref(),
+                        par,
+                    )
+                });
                 let nt = t.k_test_train.nrows();
-                let f0t = t.f0_test.map_or_else(|| Mat::zeros(nt, k), |f| f.to_owned());
+                let f0t = t
+                    .f0_test
+                    .map_or_else(|| Mat::zeros(nt, k), |f| f.to_owned());
                 let mut out = Vec::with_capacity(points.len());
                 for (pi, p) in points.iter().enumerate() {
                     let shift = match (&alpha_inf, p.is_infinite()) {
@@ -390,7 +420,12 @@ impl GradientFlow {
             .map(|f| loss.value(residual_iter(f.as_ref(), self.y.as_ref()), n * k))
             .collect();
         let loss_test = match (&test, &fx_test) {
-            (Some(TestData { y_test: Some(yt), .. }), Some(fs)) => Some(
+            (
+                Some(TestData {
+                    y_test: Some(yt), ..
+                }),
+                Some(fs),
+            ) => Some(
                 fs.iter()
                     .map(|f| loss.value(residual_iter(f.as_ref(), *yt), yt.nrows() * k))
                     .collect(),
@@ -404,7 +439,10 @@ impl GradientFlow {
             loss_train,
             loss_test,
             mode_residual,
-            inf_method: points.iter().any(Point::is_infinite).then(|| self.inf_method()),
+            inf_method: points
+                .iter()
+                .any(Point::is_infinite)
+                .then(|| self.inf_method()),
             diagnostics: self.diagnostics().clone(),
             warnings: self.point_warnings(points),
         };
@@ -461,9 +499,15 @@ impl GradientFlow {
     }
 
     fn check_prediction(&self, p: &Prediction) -> Result<()> {
-        let bad = p.fx_train.iter().chain(p.fx_test.iter().flatten()).any(|m| {
-            (0..m.ncols()).any(|j| (0..m.nrows()).any(|i| !m[(i, j)].is_finite()))
-        }) || p.loss_train.iter().chain(p.loss_test.iter().flatten()).any(|l| !l.is_finite());
+        let bad = p
+            .fx_train
+            .iter()
+            .chain(p.fx_test.iter().flatten())
+            .any(|m| (0..m.ncols()).any(|j| (0..m.nrows()).any(|i| !m[(i, j)].is_finite())))
+            || p.loss_train
+                .iter()
+                .chain(p.loss_test.iter().flatten())
+                .any(|l| !l.is_finite());
         if bad {
             let hint = match self.max_lr {
                 Some(m) if self.opts.learning_rate >= m => format!(
@@ -473,7 +517,9 @@ impl GradientFlow {
                 ),
                 _ => String::new(),
             };
-            return Err(Error::Numerical(format!("predicted outputs overflowed to infinity{hint}")));
+            return Err(Error::Numerical(format!(
+                "predicted outputs overflowed to infinity{hint}"
+            )));
         }
         Ok(())
     }
@@ -488,7 +534,9 @@ pub(crate) fn check_targets(y: MatRef<'_, f64>, n: usize, name: &str, what: &str
         )));
     }
     if y.ncols() == 0 {
-        return Err(Error::Data(format!("{name} has no columns: give at least one output per point")));
+        return Err(Error::Data(format!(
+            "{name} has no columns: give at least one output per point"
+        )));
     }
     check_finite(y, name)
 }

@@ -15,9 +15,9 @@
 //! The largest stable learning rate is `2 / lambda_max` (loss Sum) or `2 N / lambda_max`
 //! (loss Mean), see [`Loss::max_learning_rate`].
 
+use super::Loss;
 use super::linalg::mm;
 use super::spectrum::{check_symmetric, symmetric_evd};
-use super::Loss;
 use crate::rng::Rng;
 use crate::{Error, Result};
 use faer::{Mat, MatRef, Par};
@@ -53,7 +53,10 @@ pub struct LargestEigenvalue {
 pub fn largest_eigenvalue(k: MatRef<'_, f64>, tol: f64, par: Par) -> Result<LargestEigenvalue> {
     check_symmetric(k, "kernel")?;
     if !(tol.is_finite() && tol > 0.0) {
-        return Err(Error::param("tol", format!("must be a finite number > 0, got {tol}")));
+        return Err(Error::param(
+            "tol",
+            format!("must be a finite number > 0, got {tol}"),
+        ));
     }
     let n = k.nrows();
     let max_iter = n.min(500);
@@ -62,7 +65,11 @@ pub fn largest_eigenvalue(k: MatRef<'_, f64>, tol: f64, par: Par) -> Result<Larg
     normalize(&mut q);
     let mut basis: Vec<Mat<f64>> = Vec::with_capacity(max_iter + 1);
     let (mut alpha, mut beta) = (Vec::<f64>::new(), Vec::<f64>::new());
-    let mut best = LargestEigenvalue { value: 0.0, residual: f64::INFINITY, iterations: 0 };
+    let mut best = LargestEigenvalue {
+        value: 0.0,
+        residual: f64::INFINITY,
+        iterations: 0,
+    };
     for j in 0..max_iter {
         let mut w = mm(k, q.as_ref(), par);
         let a = dot(&q, &w);
@@ -88,9 +95,16 @@ pub fn largest_eigenvalue(k: MatRef<'_, f64>, tol: f64, par: Par) -> Result<Larg
         let b = dot(&w, &w).sqrt();
         let (theta, last) = top_ritz(&alpha, &beta)?;
         let residual = b * last.abs();
-        best = LargestEigenvalue { value: theta, residual, iterations: j + 1 };
-        let scale = theta.abs().max(alpha.iter().fold(0.0f64, |m, x| m.max(x.abs())));
-        if residual <= tol * scale || b <= f64::EPSILON * scale.max(f64::MIN_POSITIVE) || j + 1 == n {
+        best = LargestEigenvalue {
+            value: theta,
+            residual,
+            iterations: j + 1,
+        };
+        let scale = theta
+            .abs()
+            .max(alpha.iter().fold(0.0f64, |m, x| m.max(x.abs())));
+        if residual <= tol * scale || b <= f64::EPSILON * scale.max(f64::MIN_POSITIVE) || j + 1 == n
+        {
             return Ok(best);
         }
         beta.push(b);
@@ -118,7 +132,12 @@ pub fn largest_eigenvalue(k: MatRef<'_, f64>, tol: f64, par: Par) -> Result<Larg
 /// assert!((lr - 1.0).abs() < 1e-12); // 2 N / 4 with N = 2
 /// # Ok::<(), ntk::Error>(())
 /// ```
-pub fn max_learning_rate(k: MatRef<'_, f64>, loss: Loss, n_outputs: usize, par: Par) -> Result<Option<f64>> {
+pub fn max_learning_rate(
+    k: MatRef<'_, f64>,
+    loss: Loss,
+    n_outputs: usize,
+    par: Par,
+) -> Result<Option<f64>> {
     let l = largest_eigenvalue(k, LANCZOS_TOL, par)?;
     loss.max_learning_rate(l.value, k.nrows() * n_outputs.max(1))
 }

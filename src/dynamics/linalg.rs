@@ -21,8 +21,11 @@ pub(crate) fn cholesky(a: MatRef<'_, f64>, par: Par) -> Result<Option<Mat<f64>>>
     let n = a.nrows();
     let mut l = a.to_owned();
     let req = factor::cholesky_in_place_scratch::<f64>(n, par, Default::default());
-    let mut buf = MemBuffer::try_new(req)
-        .map_err(|_| Error::Memory(format!("cannot allocate the Cholesky workspace for n = {n}")))?;
+    let mut buf = MemBuffer::try_new(req).map_err(|_| {
+        Error::Memory(format!(
+            "cannot allocate the Cholesky workspace for n = {n}"
+        ))
+    })?;
     match factor::cholesky_in_place(
         l.as_mut(),
         factor::LltRegularization::default(),

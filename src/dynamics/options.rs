@@ -55,7 +55,10 @@ impl Ridge {
             Ridge::Relative(v) => (v, true),
         };
         if !v.is_finite() || v < 0.0 {
-            return Err(Error::param("diag_reg", format!("must be a finite number >= 0, got {v}")));
+            return Err(Error::param(
+                "diag_reg",
+                format!("must be a finite number >= 0, got {v}"),
+            ));
         }
         if !rel || v == 0.0 {
             return Ok(v);
@@ -92,7 +95,12 @@ pub struct FlowOptions {
 
 impl Default for FlowOptions {
     fn default() -> Self {
-        FlowOptions { learning_rate: 1.0, loss: Loss::Sum, ridge: Ridge::default(), threads: 0 }
+        FlowOptions {
+            learning_rate: 1.0,
+            loss: Loss::Sum,
+            ridge: Ridge::default(),
+            threads: 0,
+        }
     }
 }
 
@@ -129,9 +137,9 @@ impl FlowOptions {
             ));
         }
         match self.ridge {
-            Ridge::Absolute(v) | Ridge::Relative(v) if !v.is_finite() || v < 0.0 => {
-                Err(Error::param("diag_reg", format!("must be a finite number >= 0, got {v}")))
-            }
+            Ridge::Absolute(v) | Ridge::Relative(v) if !v.is_finite() || v < 0.0 => Err(
+                Error::param("diag_reg", format!("must be a finite number >= 0, got {v}")),
+            ),
             _ => Ok(()),
         }
     }

@@ -12,10 +12,13 @@
 //! Matrices are written as nested arrays (`rows x cols`), times as numbers with infinity as
 //! `"inf"`. Every number in a report is finite: a value that cannot be computed is an error.
 
-use super::compare::{rows, Comparison};
+use super::compare::{Comparison, rows};
 use super::ensemble::EnsembleTest;
-use super::lanczos::{largest_eigenvalue, LANCZOS_TOL};
-use super::{Diagnostics, Ensemble, FlowOptions, GradientFlow, InfMethod, Loss, Point, Prediction, Ridge, TestData, Training};
+use super::lanczos::{LANCZOS_TOL, largest_eigenvalue};
+use super::{
+    Diagnostics, Ensemble, FlowOptions, GradientFlow, InfMethod, Loss, Point, Prediction, Ridge,
+    TestData, Training,
+};
 use crate::{Error, Result};
 use faer::{Mat, MatRef};
 use serde::Serialize;
@@ -79,7 +82,10 @@ impl Trajectory {
     fn from(p: &Prediction) -> Self {
         Trajectory {
             fx_train: p.fx_train.iter().map(|m| rows(m.as_ref())).collect(),
-            fx_test: p.fx_test.as_ref().map(|v| v.iter().map(|m| rows(m.as_ref())).collect()),
+            fx_test: p
+                .fx_test
+                .as_ref()
+                .map(|v| v.iter().map(|m| rows(m.as_ref())).collect()),
             loss_train: p.loss_train.clone(),
             loss_test: p.loss_test.clone(),
             mode_residual: p.mode_residual.clone(),
@@ -222,11 +228,19 @@ pub fn evaluate(ks: &KernelSet<'_>, req: &Request<'_>) -> Result<Evaluated> {
     let steps: Vec<Point> = req.steps.iter().map(|&k| Point::Steps(k)).collect();
     let (k_train, k_test_train) = match req.kernel {
         Training::Ntk => (
-            need(ks.ntk_train, "ntk-train", "the NTK train kernel (--ntk-train FILE or a network)")?,
+            need(
+                ks.ntk_train,
+                "ntk-train",
+                "the NTK train kernel (--ntk-train FILE or a network)",
+            )?,
             ks.ntk_test_train,
         ),
         Training::Nngp => (
-            need(ks.nngp_train, "nngp-train", "the NNGP train kernel (--nngp-train FILE or a network)")?,
+            need(
+                ks.nngp_train,
+                "nngp-train",
+                "the NNGP train kernel (--nngp-train FILE or a network)",
+            )?,
             ks.nngp_test_train,
         ),
     };
@@ -241,9 +255,16 @@ pub fn evaluate(ks: &KernelSet<'_>, req: &Request<'_>) -> Result<Evaluated> {
     super::spectrum::check_symmetric(k_train, "training kernel K(X, X)")?;
     let lanczos = largest_eigenvalue(k_train, LANCZOS_TOL, par)?;
     let ridge = req.options.ridge.amount(k_train)?;
-    let max_lr = req.options.loss.max_learning_rate(lanczos.value + ridge, n_out)?;
+    let max_lr = req
+        .options
+        .loss
+        .max_learning_rate(lanczos.value + ridge, n_out)?;
     let flow = GradientFlow::new(k_train, req.y_train, &req.options)?;
-    let test = k_test_train.map(|k| TestData { k_test_train: k, f0_test: req.f0_test, y_test: req.y_test });
+    let test = k_test_train.map(|k| TestData {
+        k_test_train: k,
+        f0_test: req.f0_test,
+        y_test: req.y_test,
+    });
     let pf = flow.predict(req.f0_train, test, &times)?;
     let mut warnings = pf.warnings.clone();
     let gradient_descent = if steps.is_empty() {
@@ -255,7 +276,10 @@ pub fn evaluate(ks: &KernelSet<'_>, req: &Request<'_>) -> Result<Evaluated> {
                 warnings.push(w.clone());
             }
         }
-        Some(StepsReport { steps: req.steps.clone(), trajectory: Trajectory::from(&ps) })
+        Some(StepsReport {
+            steps: req.steps.clone(),
+            trajectory: Trajectory::from(&ps),
+        })
     };
     let (ensemble, ensemble_ntk) = if req.ensemble {
         let fix = "--ensemble needs the NTK and NNGP kernels on train and test (a network, or --ntk-train, \
@@ -269,8 +293,14 @@ pub fn evaluate(ks: &KernelSet<'_>, req: &Request<'_>) -> Result<Evaluated> {
         };
         // reuse the flow's eigendecomposition for the ensemble of the same kernel
         let (ntk_flow, nngp_flow) = match req.kernel {
-            Training::Ntk => (flow.clone(), GradientFlow::new(nngp_train, req.y_train, &req.options)?),
-            Training::Nngp => (GradientFlow::new(ntk_train, req.y_train, &req.options)?, flow.clone()),
+            Training::Ntk => (
+                flow.clone(),
+                GradientFlow::new(nngp_train, req.y_train, &req.options)?,
+            ),
+            Training::Nngp => (
+                GradientFlow::new(ntk_train, req.y_train, &req.options)?,
+                flow.clone(),
+            ),
         };
         let e_ntk = Ensemble::from_flow(ntk_flow, Training::Ntk, nngp_train)?;
         let e_nngp = Ensemble::from_flow(nngp_flow, Training::Nngp, nngp_train)?;
@@ -282,7 +312,10 @@ pub fn evaluate(ks: &KernelSet<'_>, req: &Request<'_>) -> Result<Evaluated> {
                 diagnostics: e.flow().diagnostics().clone(),
             })
         };
-        let rep = EnsembleReport { ntk: moments(&e_ntk)?, nngp: moments(&e_nngp)? };
+        let rep = EnsembleReport {
+            ntk: moments(&e_ntk)?,
+            nngp: moments(&e_nngp)?,
+        };
         (Some(rep), Some(e_ntk))
     } else {
         (None, None)
@@ -315,7 +348,11 @@ pub fn evaluate(ks: &KernelSet<'_>, req: &Request<'_>) -> Result<Evaluated> {
         warnings,
         check: None,
     };
-    Ok(Evaluated { report, flow, ensemble_ntk })
+    Ok(Evaluated {
+        report,
+        flow,
+        ensemble_ntk,
+    })
 }
 
 /// Serialise a report to JSON, refusing NaN (serde_json would write `null`).
@@ -330,7 +367,8 @@ pub fn evaluate(ks: &KernelSet<'_>, req: &Request<'_>) -> Result<Evaluated> {
 /// # Ok::<(), ntk::Error>(())
 /// ```
 pub fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
-    let v = serde_json::to_value(value).map_err(|e| Error::Numerical(format!("cannot serialise the result: {e}")))?;
+    let v = serde_json::to_value(value)
+        .map_err(|e| Error::Numerical(format!("cannot serialise the result: {e}")))?;
     if let Some(path) = find_null(&v, String::new()) {
         return Err(Error::Numerical(format!(
             "the result holds a value that could not be computed (NaN) at {path}"
@@ -341,9 +379,18 @@ pub fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
 
 fn find_null(v: &serde_json::Value, path: String) -> Option<String> {
     match v {
-        serde_json::Value::Null => Some(if path.is_empty() { "the top level".into() } else { path }),
-        serde_json::Value::Array(a) => a.iter().enumerate().find_map(|(i, x)| find_null(x, format!("{path}[{i}]"))),
-        serde_json::Value::Object(o) => o.iter().find_map(|(k, x)| find_null(x, format!("{path}.{k}"))),
+        serde_json::Value::Null => Some(if path.is_empty() {
+            "the top level".into()
+        } else {
+            path
+        }),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| find_null(x, format!("{path}[{i}]"))),
+        serde_json::Value::Object(o) => o
+            .iter()
+            .find_map(|(k, x)| find_null(x, format!("{path}.{k}"))),
         _ => None,
     }
 }

@@ -14,7 +14,9 @@ use serde::Serializer;
 /// ```
 pub fn f64_or_inf<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
     if v.is_nan() {
-        Err(serde::ser::Error::custom("NaN cannot be written: the value could not be computed"))
+        Err(serde::ser::Error::custom(
+            "NaN cannot be written: the value could not be computed",
+        ))
     } else if v.is_infinite() {
         s.serialize_str(if *v > 0.0 { "inf" } else { "-inf" })
     } else {

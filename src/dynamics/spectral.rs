@@ -81,7 +81,10 @@ mod tests {
                 // exact: g = s t (1 - x/2 + x^2/6 - ...), x = s l t (continuous at l = 0)
                 let x = s * l * t;
                 let want = g0 * (1.0 - x / 2.0 + x * x / 6.0);
-                assert!(((g - want) / want).abs() < 1e-13, "l={l} t={t} g={g} want={want}");
+                assert!(
+                    ((g - want) / want).abs() < 1e-13,
+                    "l={l} t={t} g={g} want={want}"
+                );
             }
         }
         let mut prev = 0.0;

@@ -82,7 +82,10 @@ impl Spectrum {
     pub fn new(k: MatRef<'_, f64>, ridge: f64, par: Par) -> Result<Self> {
         let mut a = checked_kernel(k, "training kernel")?;
         if !ridge.is_finite() || ridge < 0.0 {
-            return Err(Error::param("diag_reg", format!("must be a finite number >= 0, got {ridge}")));
+            return Err(Error::param(
+                "diag_reg",
+                format!("must be a finite number >= 0, got {ridge}"),
+            ));
         }
         for i in 0..a.nrows() {
             a[(i, i)] += ridge;
@@ -160,15 +163,35 @@ pub(crate) fn symmetric_evd(a: MatRef<'_, f64>, par: Par) -> Result<(Vec<f64>, M
     let n = a.nrows();
     let mut s = faer::diag::Diag::<f64>::zeros(n);
     let mut u = Mat::<f64>::zeros(n, n);
-    let req = evd::self_adjoint_evd_scratch::<f64>(n, evd::ComputeEigenvectors::Yes, par, Default::default());
+    let req = evd::self_adjoint_evd_scratch::<f64>(
+        n,
+        evd::ComputeEigenvectors::Yes,
+        par,
+        Default::default(),
+    );
     let mut buf = MemBuffer::try_new(req).map_err(|_| {
-        Error::Memory(format!("cannot allocate the eigendecomposition workspace for n = {n}"))
+        Error::Memory(format!(
+            "cannot allocate the eigendecomposition workspace for n = {n}"
+        ))
     })?;
-    evd::self_adjoint_evd(a, s.as_mut(), Some(u.as_mut()), par, MemStack::new(&mut buf), Default::default())
-        .map_err(|e| Error::Numerical(format!("eigendecomposition of the {n} x {n} kernel failed: {e:?}")))?;
+    evd::self_adjoint_evd(
+        a,
+        s.as_mut(),
+        Some(u.as_mut()),
+        par,
+        MemStack::new(&mut buf),
+        Default::default(),
+    )
+    .map_err(|e| {
+        Error::Numerical(format!(
+            "eigendecomposition of the {n} x {n} kernel failed: {e:?}"
+        ))
+    })?;
     let values: Vec<f64> = (0..n).map(|i| s[i]).collect();
     if values.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Numerical("the kernel's eigendecomposition produced non-finite values".into()));
+        return Err(Error::Numerical(
+            "the kernel's eigendecomposition produced non-finite values".into(),
+        ));
     }
     Ok((values, u))
 }
@@ -210,7 +233,9 @@ pub fn check_symmetric(k: MatRef<'_, f64>, what: &str) -> Result<()> {
         )));
     }
     if n == 0 {
-        return Err(Error::Data(format!("{what} is empty: at least one training point is needed")));
+        return Err(Error::Data(format!(
+            "{what} is empty: at least one training point is needed"
+        )));
     }
     check_finite(k, what)?;
     let mut scale = 0.0f64;
@@ -244,7 +269,9 @@ pub fn check_finite(m: MatRef<'_, f64>, what: &str) -> Result<()> {
         for i in 0..m.nrows() {
             let v = m[(i, j)];
             if !v.is_finite() {
-                return Err(Error::Data(format!("{what} entry ({i}, {j}) is not finite ({v})")));
+                return Err(Error::Data(format!(
+                    "{what} entry ({i}, {j}) is not finite ({v})"
+                )));
             }
         }
     }

@@ -8,7 +8,7 @@
 //! and central finite differences `(f(p + eps e_p) - f(p - eps e_p)) / (2 eps)` to check the
 //! backward pass itself. Cost `O(n k P)` memory: small networks only.
 
-use super::{check_input, Dense, Mlp};
+use super::{Dense, Mlp, check_input};
 use crate::{Error, Result};
 use faer::{Mat, MatRef};
 
@@ -31,7 +31,10 @@ fn flatten(grads: &[Dense], out: &mut Vec<f64>) {
 }
 
 fn check_size(mlp: &Mlp, n: usize) -> Result<()> {
-    if n.saturating_mul(mlp.output_dim()).saturating_mul(mlp.n_params()) > MAX_ENTRIES {
+    if n.saturating_mul(mlp.output_dim())
+        .saturating_mul(mlp.n_params())
+        > MAX_ENTRIES
+    {
         return Err(Error::Memory(format!(
             "an explicit Jacobian of {n} points x {} outputs x {} parameters is too large for this \
              test oracle; use ntk::empirical::ntk",
@@ -125,7 +128,10 @@ pub fn ntk_oracle(mlp: &Mlp, x1: MatRef<'_, f64>, x2: Option<MatRef<'_, f64>>) -
 /// ```
 pub fn finite_difference_jacobian(mlp: &Mlp, x: MatRef<'_, f64>, eps: f64) -> Result<Mat<f64>> {
     if !(eps.is_finite() && eps > 0.0) {
-        return Err(Error::param("eps", format!("must be positive and finite, got {eps}")));
+        return Err(Error::param(
+            "eps",
+            format!("must be positive and finite, got {eps}"),
+        ));
     }
     check_input("x", x, mlp.input_dim())?;
     check_size(mlp, x.nrows())?;

@@ -15,7 +15,7 @@
 //! `b_l` from `Rng::stream(seed, [l, n_{l-1}, n_l, 1])`, so a net is the same on every platform
 //! and thread count, and nets of different shapes with the same seed are independent.
 
-use super::{check_finite, check_input, check_memory, with_threads, Widths};
+use super::{Widths, check_finite, check_input, check_memory, with_threads};
 use crate::rng::Rng;
 use crate::{Error, Network, Parameterization, Result};
 use faer::linalg::matmul::matmul;
@@ -93,11 +93,7 @@ pub(crate) struct Cache {
 impl Cache {
     /// The input of Dense layer `l` (0-based): `x` for the first, else `h_l`.
     pub(crate) fn input<'a>(&'a self, x: MatRef<'a, f64>, l: usize) -> MatRef<'a, f64> {
-        if l == 0 {
-            x
-        } else {
-            self.h[l - 1].as_ref()
-        }
+        if l == 0 { x } else { self.h[l - 1].as_ref() }
     }
 }
 
@@ -136,26 +132,49 @@ impl Mlp {
     /// assert_eq!(mlp.output_dim(), 3);
     /// # Ok::<(), ntk::Error>(())
     /// ```
-    pub fn init_with_outputs(net: &Network, d_in: usize, widths: &Widths, outputs: usize, seed: u64) -> Result<Self> {
+    pub fn init_with_outputs(
+        net: &Network,
+        d_in: usize,
+        widths: &Widths,
+        outputs: usize,
+        seed: u64,
+    ) -> Result<Self> {
         net.validate()?;
         if d_in == 0 {
-            return Err(Error::param("d_in", "the input dimension must be at least 1"));
+            return Err(Error::param(
+                "d_in",
+                "the input dimension must be at least 1",
+            ));
         }
         if outputs == 0 {
-            return Err(Error::param("outputs", "the network needs at least one output"));
+            return Err(Error::param(
+                "outputs",
+                "the network needs at least one output",
+            ));
         }
         let mut dims = vec![d_in];
         dims.extend(widths.resolve(net.depth)?);
         dims.push(outputs);
-        let params: f64 = dims.windows(2).map(|p| (p[0] as f64 + 1.0) * p[1] as f64).sum();
+        let params: f64 = dims
+            .windows(2)
+            .map(|p| (p[0] as f64 + 1.0) * p[1] as f64)
+            .sum();
         if params > MAX_PARAMS {
-            return Err(Error::param("width", format!("{params:.3e} parameters is more than supported; use smaller widths")));
+            return Err(Error::param(
+                "width",
+                format!("{params:.3e} parameters is more than supported; use smaller widths"),
+            ));
         }
-        check_memory(params * 8.0, || format!("a network with {params:.3e} parameters"))?;
+        check_memory(params * 8.0, || {
+            format!("a network with {params:.3e} parameters")
+        })?;
         let layers = (0..dims.len() - 1)
             .map(|l| init_dense(net, l, dims[l], dims[l + 1], seed))
             .collect();
-        Ok(Mlp { net: net.clone(), layers })
+        Ok(Mlp {
+            net: net.clone(),
+            layers,
+        })
     }
 
     /// A network from explicit raw parameters `(W_l, b_l)`, `l = 1..L+1`, each `W_l`
@@ -192,7 +211,12 @@ impl Mlp {
         let mut out = Vec::with_capacity(layers.len());
         for (l, (w, b)) in layers.into_iter().enumerate() {
             if w.nrows() == 0 || w.ncols() == 0 {
-                return Err(Error::Shape(format!("layer {}: W is {} x {}; it must not be empty", l + 1, w.nrows(), w.ncols())));
+                return Err(Error::Shape(format!(
+                    "layer {}: W is {} x {}; it must not be empty",
+                    l + 1,
+                    w.nrows(),
+                    w.ncols()
+                )));
             }
             if let Some(prev) = out.last().map(|d: &Dense| d.fan_out()) {
                 if w.nrows() != prev {
@@ -223,19 +247,22 @@ impl Mlp {
                         "layer {} has a bias but the network has none (b_std = none); \
                          drop the biases or give a numeric b_std",
                         l + 1
-                    )))
+                    )));
                 }
                 (None, true) => {
                     return Err(Error::Shape(format!(
                         "layer {} has no bias but the network has biases; \
                          use b_std = none for a bias-free network",
                         l + 1
-                    )))
+                    )));
                 }
             }
             out.push(Dense { w, b });
         }
-        Ok(Mlp { net: net.clone(), layers: out })
+        Ok(Mlp {
+            net: net.clone(),
+            layers: out,
+        })
     }
 
     /// The network description.
@@ -256,7 +283,10 @@ impl Mlp {
     }
     /// Hidden widths `n_1..n_L`.
     pub fn hidden_widths(&self) -> Vec<usize> {
-        self.layers[..self.layers.len() - 1].iter().map(Dense::fan_out).collect()
+        self.layers[..self.layers.len() - 1]
+            .iter()
+            .map(Dense::fan_out)
+            .collect()
     }
     /// Total number of parameters.
     pub fn n_params(&self) -> usize {
@@ -342,8 +372,19 @@ impl Mlp {
             let (s, beta) = self.scales(l);
             let input = cache.input(x, l);
             let mut gw = Mat::zeros(input.ncols(), g.ncols());
-            matmul(gw.as_mut(), Accum::Replace, input.transpose(), g.as_ref(), s, Par::Seq);
-            let gb = if self.net.bias { Some(column_sums(g.as_ref(), beta)) } else { None };
+            matmul(
+                gw.as_mut(),
+                Accum::Replace,
+                input.transpose(),
+                g.as_ref(),
+                s,
+                Par::Seq,
+            );
+            let gb = if self.net.bias {
+                Some(column_sums(g.as_ref(), beta))
+            } else {
+                None
+            };
             grads.push(Dense { w: gw, b: gb });
             if l > 0 {
                 g = self.backprop(l, g.as_ref(), &cache, Par::Seq);
@@ -402,10 +443,17 @@ impl Mlp {
     /// is then unchanged).
     pub fn set_flat_params(&mut self, p: &[f64]) -> Result<()> {
         if p.len() != self.n_params() {
-            return Err(Error::Shape(format!("{} values given for {} parameters", p.len(), self.n_params())));
+            return Err(Error::Shape(format!(
+                "{} values given for {} parameters",
+                p.len(),
+                self.n_params()
+            )));
         }
         if let Some(k) = p.iter().position(|v| !v.is_finite()) {
-            return Err(Error::Data(format!("parameter {k} = {} is not finite", p[k])));
+            return Err(Error::Data(format!(
+                "parameter {k} = {} is not finite",
+                p[k]
+            )));
         }
         let mut it = p.iter().copied();
         for d in &mut self.layers {
@@ -484,7 +532,13 @@ impl Mlp {
 
     /// One backward step through Dense layer `l >= 1`:
     /// `G_{l-1} = s_l (G_l W_l^T) o phi'(z_{l-1})`.
-    pub(crate) fn backprop(&self, l: usize, g: MatRef<'_, f64>, cache: &Cache, par: Par) -> Mat<f64> {
+    pub(crate) fn backprop(
+        &self,
+        l: usize,
+        g: MatRef<'_, f64>,
+        cache: &Cache,
+        par: Par,
+    ) -> Mat<f64> {
         let (s, _) = self.scales(l);
         let w = self.layers[l].w.as_ref();
         let mut gn = Mat::zeros(g.nrows(), w.nrows());

@@ -40,8 +40,8 @@ pub mod params;
 pub mod train;
 
 pub use mlp::{Dense, Mlp};
-pub use ntk::{ntk, EmpiricalKernels};
-pub use train::{train, Loss, Snapshot, TrainConfig, TrainRecord};
+pub use ntk::{EmpiricalKernels, ntk};
+pub use train::{Loss, Snapshot, TrainConfig, TrainRecord, train};
 
 use crate::{Error, Result};
 use faer::MatRef;
@@ -98,7 +98,9 @@ impl Widths {
 /// Reject empty, non-finite or mis-shaped inputs at public entry points.
 pub(crate) fn check_input(name: &str, x: MatRef<'_, f64>, d: usize) -> Result<()> {
     if x.nrows() == 0 {
-        return Err(Error::Data(format!("{name} has no rows; give at least one input point")));
+        return Err(Error::Data(format!(
+            "{name} has no rows; give at least one input point"
+        )));
     }
     if x.ncols() != d {
         return Err(Error::Shape(format!(
@@ -153,7 +155,10 @@ pub(crate) fn total_memory() -> Option<f64> {
 
 /// Run `f` with `threads` workers (0 = all cores): a local rayon pool and `Par::rayon`, or
 /// sequentially for one thread. Never touches the global pool.
-pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce(faer::Par) -> T + Send) -> Result<T> {
+pub(crate) fn with_threads<T: Send>(
+    threads: usize,
+    f: impl FnOnce(faer::Par) -> T + Send,
+) -> Result<T> {
     let n = resolve_threads(threads);
     if n <= 1 {
         return Ok(f(faer::Par::Seq));
@@ -168,7 +173,9 @@ pub(crate) fn with_threads<T: Send>(threads: usize, f: impl FnOnce(faer::Par) ->
 /// The number of workers for a `threads` option (0 = all cores).
 pub(crate) fn resolve_threads(threads: usize) -> usize {
     if threads == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     } else {
         threads
     }

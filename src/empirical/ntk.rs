@@ -17,10 +17,10 @@
 //! (neural-tangents' `trace_axes=(-1,)`). Every product is a faer GEMM (lower triangle only
 //! when `X2 = X1`); memory is `O(n^2 + n sum_l n_l)`, never `O(n * params)`.
 
-use super::{check_input, check_memory, mlp::Cache, with_threads, Mlp};
+use super::{Mlp, check_input, check_memory, mlp::Cache, with_threads};
 use crate::Result;
-use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatRef, Par};
 
 /// Empirical kernels of a finite network, `n1 x n2`.
@@ -51,7 +51,12 @@ pub struct EmpiricalKernels {
 /// assert!(k.ntk[(1, 1)] >= k.nngp[(1, 1)]);
 /// # Ok::<(), ntk::Error>(())
 /// ```
-pub fn ntk(mlp: &Mlp, x1: MatRef<'_, f64>, x2: Option<MatRef<'_, f64>>, threads: usize) -> Result<EmpiricalKernels> {
+pub fn ntk(
+    mlp: &Mlp,
+    x1: MatRef<'_, f64>,
+    x2: Option<MatRef<'_, f64>>,
+    threads: usize,
+) -> Result<EmpiricalKernels> {
     let d = mlp.input_dim();
     check_input("x1", x1, d)?;
     if let Some(x2) = x2 {
@@ -63,12 +68,22 @@ pub fn ntk(mlp: &Mlp, x1: MatRef<'_, f64>, x2: Option<MatRef<'_, f64>>, threads:
     let max_w = mlp.hidden_widths().iter().copied().max().unwrap_or(0) as f64;
     let k = mlp.output_dim() as f64;
     let bytes = 8.0 * ((n1 + n2) * (2.0 * widths + 2.0 * k * max_w) + 5.0 * n1 * n2);
-    check_memory(bytes, || format!("the empirical NTK of {n1} x {n2} points at widths {:?}", mlp.hidden_widths()))?;
+    check_memory(bytes, || {
+        format!(
+            "the empirical NTK of {n1} x {n2} points at widths {:?}",
+            mlp.hidden_widths()
+        )
+    })?;
     with_threads(threads, |par| compute(mlp, x1, x2, par))
 }
 
 /// The kernels with a given parallelism (inputs already validated).
-pub(crate) fn compute(mlp: &Mlp, x1: MatRef<'_, f64>, x2: Option<MatRef<'_, f64>>, par: Par) -> EmpiricalKernels {
+pub(crate) fn compute(
+    mlp: &Mlp,
+    x1: MatRef<'_, f64>,
+    x2: Option<MatRef<'_, f64>>,
+    par: Par,
+) -> EmpiricalKernels {
     let net = mlp.network();
     let depth = mlp.layers().len() - 1;
     let k = mlp.output_dim();
@@ -86,7 +101,11 @@ pub(crate) fn compute(mlp: &Mlp, x1: MatRef<'_, f64>, x2: Option<MatRef<'_, f64>
     let mut theta = Mat::zeros(n1, n2);
     for j in 0..n2 {
         let lo = if sym { j } else { 0 };
-        let (gc, kc, tc) = (g.col_as_slice(j), nngp.col_as_slice_mut(j), theta.col_as_slice_mut(j));
+        let (gc, kc, tc) = (
+            g.col_as_slice(j),
+            nngp.col_as_slice_mut(j),
+            theta.col_as_slice_mut(j),
+        );
         for i in lo..n1 {
             kc[i] = cw * gc[i] + cb;
             tc[i] = s * s * gc[i] + beta * beta;
@@ -109,23 +128,39 @@ pub(crate) fn compute(mlp: &Mlp, x1: MatRef<'_, f64>, x2: Option<MatRef<'_, f64>
             // d1, d2 = D for z_{m+1}: dense layer m's contribution
             let mut gd = Mat::zeros(n1, n2);
             for j in 0..k {
-                gram_into(gd.as_mut(), d1[j].as_ref(), d2.as_ref().map(|d| d[j].as_ref()), j > 0, par);
+                gram_into(
+                    gd.as_mut(),
+                    d1[j].as_ref(),
+                    d2.as_ref().map(|d| d[j].as_ref()),
+                    j > 0,
+                    par,
+                );
             }
             let gh = gram(c1.input(x1, m), side2(x2, c2.as_ref(), m), par);
             let (s, beta) = mlp.scales(m);
             let (s2, b2, inv_k) = (s * s, beta * beta, 1.0 / k as f64);
             for j in 0..n2 {
                 let lo = if sym { j } else { 0 };
-                let (dc, hc, tc) = (gd.col_as_slice(j), gh.col_as_slice(j), theta.col_as_slice_mut(j));
+                let (dc, hc, tc) = (
+                    gd.col_as_slice(j),
+                    gh.col_as_slice(j),
+                    theta.col_as_slice_mut(j),
+                );
                 for i in lo..n1 {
                     let dd = if k == 1 { dc[i] } else { dc[i] * inv_k };
                     tc[i] += dd * (s2 * hc[i] + b2);
                 }
             }
             if m > 0 {
-                d1 = d1.iter().map(|d| mlp.backprop(m, d.as_ref(), &c1, par)).collect();
+                d1 = d1
+                    .iter()
+                    .map(|d| mlp.backprop(m, d.as_ref(), &c1, par))
+                    .collect();
                 if let (Some(d2), Some(c2)) = (d2.as_mut(), c2.as_ref()) {
-                    *d2 = d2.iter().map(|d| mlp.backprop(m, d.as_ref(), c2, par)).collect();
+                    *d2 = d2
+                        .iter()
+                        .map(|d| mlp.backprop(m, d.as_ref(), c2, par))
+                        .collect();
                 }
             }
         }
@@ -138,7 +173,11 @@ pub(crate) fn compute(mlp: &Mlp, x1: MatRef<'_, f64>, x2: Option<MatRef<'_, f64>
 }
 
 /// The input of Dense layer `m` for the second point set, if there is one.
-fn side2<'a>(x2: Option<MatRef<'a, f64>>, c2: Option<&'a Cache>, m: usize) -> Option<MatRef<'a, f64>> {
+fn side2<'a>(
+    x2: Option<MatRef<'a, f64>>,
+    c2: Option<&'a Cache>,
+    m: usize,
+) -> Option<MatRef<'a, f64>> {
     match (x2, c2) {
         (Some(x2), Some(c2)) => Some(c2.input(x2, m)),
         _ => None,
@@ -154,7 +193,13 @@ fn gram(a: MatRef<'_, f64>, b: Option<MatRef<'_, f64>>, par: Par) -> Mat<f64> {
 }
 
 /// `dst (+)= A B^T`; lower triangle only of `A A^T` when `b` is `None`.
-fn gram_into(dst: faer::MatMut<'_, f64>, a: MatRef<'_, f64>, b: Option<MatRef<'_, f64>>, add: bool, par: Par) {
+fn gram_into(
+    dst: faer::MatMut<'_, f64>,
+    a: MatRef<'_, f64>,
+    b: Option<MatRef<'_, f64>>,
+    add: bool,
+    par: Par,
+) {
     let acc = if add { Accum::Add } else { Accum::Replace };
     match b {
         Some(b) => matmul(dst, acc, a, b.transpose(), 1.0, par),

@@ -20,7 +20,7 @@
 use super::Mlp;
 use crate::{Error, Network, Result};
 use faer::Mat;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::path::Path;
 
 impl Mlp {
@@ -70,7 +70,7 @@ impl Mlp {
                     return Err(Error::Data(format!(
                         "parameters entry {idx}: expected a Dense layer object or null, got {}",
                         kind(entry)
-                    )))
+                    )));
                 }
             };
             if let Some(name) = obj.get("layer").and_then(Value::as_str) {
@@ -80,9 +80,9 @@ impl Mlp {
                     )));
                 }
             }
-            let w = obj
-                .get("W")
-                .ok_or_else(|| Error::Data(format!("parameters entry {idx}: Dense layer without \"W\"")))?;
+            let w = obj.get("W").ok_or_else(|| {
+                Error::Data(format!("parameters entry {idx}: Dense layer without \"W\""))
+            })?;
             let w = matrix(w, &format!("entry {idx} W"))?;
             let b = match obj.get("b") {
                 None | Some(Value::Null) => None,
@@ -111,10 +111,16 @@ impl Mlp {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
-            source: std::io::Error::new(source.kind(), format!("cannot read parameters: {source}; check the path")),
+            source: std::io::Error::new(
+                source.kind(),
+                format!("cannot read parameters: {source}; check the path"),
+            ),
             usage: true,
         })?;
-        Self::from_params_json(net, &text).map_err(|e| Error::Parse { path: path.to_path_buf(), msg: e.to_string() })
+        Self::from_params_json(net, &text).map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            msg: e.to_string(),
+        })
     }
 
     /// The parameters as a JSON list of layers (layout in the [module docs](self)).
@@ -133,9 +139,14 @@ impl Mlp {
         let mut out = Vec::with_capacity(2 * n - 1);
         for (l, d) in self.layers().iter().enumerate() {
             let w = d.w();
-            let rows: Vec<Value> = (0..w.nrows()).map(|i| Value::from((0..w.ncols()).map(|j| w[(i, j)]).collect::<Vec<f64>>())).collect();
+            let rows: Vec<Value> = (0..w.nrows())
+                .map(|i| Value::from((0..w.ncols()).map(|j| w[(i, j)]).collect::<Vec<f64>>()))
+                .collect();
             let (b, b_shape) = match d.b() {
-                Some(b) => (json!([(0..b.ncols()).map(|j| b[(0, j)]).collect::<Vec<f64>>()]), json!([1, b.ncols()])),
+                Some(b) => (
+                    json!([(0..b.ncols()).map(|j| b[(0, j)]).collect::<Vec<f64>>()]),
+                    json!([1, b.ncols()]),
+                ),
                 None => (Value::Null, Value::Null),
             };
             out.push(json!({
@@ -185,19 +196,28 @@ fn kind(v: &Value) -> &'static str {
 
 /// A JSON list of equal-length lists of numbers as a matrix.
 fn matrix(v: &Value, name: &str) -> Result<Mat<f64>> {
-    let rows = v.as_array().ok_or_else(|| Error::Data(format!("{name}: expected a list of rows, got {}", kind(v))))?;
+    let rows = v
+        .as_array()
+        .ok_or_else(|| Error::Data(format!("{name}: expected a list of rows, got {}", kind(v))))?;
     if rows.is_empty() {
         return Err(Error::Data(format!("{name}: empty matrix")));
     }
     let ncols = rows[0].as_array().map(Vec::len).unwrap_or(0);
     let mut m = Mat::zeros(rows.len(), ncols);
     for (i, r) in rows.iter().enumerate() {
-        let r = r.as_array().ok_or_else(|| Error::Data(format!("{name}: row {i} is {}, not a list", kind(r))))?;
+        let r = r
+            .as_array()
+            .ok_or_else(|| Error::Data(format!("{name}: row {i} is {}, not a list", kind(r))))?;
         if r.len() != ncols {
-            return Err(Error::Data(format!("{name}: row {i} has {} values but row 0 has {ncols}", r.len())));
+            return Err(Error::Data(format!(
+                "{name}: row {i} has {} values but row 0 has {ncols}",
+                r.len()
+            )));
         }
         for (j, x) in r.iter().enumerate() {
-            m[(i, j)] = x.as_f64().ok_or_else(|| Error::Data(format!("{name}[{i}][{j}] is {}, not a number", kind(x))))?;
+            m[(i, j)] = x.as_f64().ok_or_else(|| {
+                Error::Data(format!("{name}[{i}][{j}] is {}, not a number", kind(x)))
+            })?;
         }
     }
     Ok(m)
@@ -208,7 +228,9 @@ fn check_shape(shape: Option<&Value>, m: &Mat<f64>, idx: usize, what: &str) -> R
     if shape.is_null() {
         return Ok(());
     }
-    let dims: Option<Vec<u64>> = shape.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect());
+    let dims: Option<Vec<u64>> = shape
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect());
     match dims {
         Some(d) if d == [m.nrows() as u64, m.ncols() as u64] => Ok(()),
         _ => Err(Error::Data(format!(
@@ -232,7 +254,10 @@ mod exact {
     }
 
     pub(super) fn parse(text: &str) -> Result<Value, String> {
-        let mut p = P { s: text.as_bytes(), i: 0 };
+        let mut p = P {
+            s: text.as_bytes(),
+            i: 0,
+        };
         let v = p.value(0)?;
         p.ws();
         if p.i != p.s.len() {
@@ -243,7 +268,10 @@ mod exact {
 
     impl P<'_> {
         fn err(&self, what: &str) -> String {
-            let line = 1 + self.s[..self.i.min(self.s.len())].iter().filter(|&&c| c == b'\n').count();
+            let line = 1 + self.s[..self.i.min(self.s.len())]
+                .iter()
+                .filter(|&&c| c == b'\n')
+                .count();
             format!("{what} at line {line} (byte {})", self.i)
         }
         fn ws(&mut self) {
@@ -264,7 +292,9 @@ mod exact {
                 return Err(self.err("nesting too deep"));
             }
             self.ws();
-            let Some(&c) = self.s.get(self.i) else { return Err(self.err("unexpected end of input")) };
+            let Some(&c) = self.s.get(self.i) else {
+                return Err(self.err("unexpected end of input"));
+            };
             match c {
                 b'{' => {
                     self.i += 1;
@@ -321,21 +351,31 @@ mod exact {
                 b'N' if self.eat("NaN") => Err(self.err("NaN is not a valid parameter value")),
                 b'-' | b'0'..=b'9' | b'I' => {
                     let start = self.i;
-                    while self.i < self.s.len() && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                    while self.i < self.s.len()
+                        && matches!(
+                            self.s[self.i],
+                            b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+                        )
+                    {
                         self.i += 1;
                     }
-                    let tok = std::str::from_utf8(&self.s[start..self.i]).map_err(|_| self.err("invalid number"))?;
+                    let tok = std::str::from_utf8(&self.s[start..self.i])
+                        .map_err(|_| self.err("invalid number"))?;
                     if tok.is_empty() || tok == "-" {
                         return Err(self.err("invalid number (Infinity is not allowed)"));
                     }
-                    let v: f64 = tok.parse().map_err(|_| self.err(&format!("invalid number `{tok}`")))?;
+                    let v: f64 = tok
+                        .parse()
+                        .map_err(|_| self.err(&format!("invalid number `{tok}`")))?;
                     if !v.is_finite() {
                         return Err(self.err(&format!("number `{tok}` overflows f64")));
                     }
                     if let (false, Ok(u)) = (tok.contains(['.', 'e', 'E']), tok.parse::<u64>()) {
                         return Ok(Value::Number(Number::from(u)));
                     }
-                    Number::from_f64(v).map(Value::Number).ok_or_else(|| self.err("invalid number"))
+                    Number::from_f64(v)
+                        .map(Value::Number)
+                        .ok_or_else(|| self.err("invalid number"))
                 }
                 _ => Err(self.err(&format!("unexpected character `{}`", c as char))),
             }
@@ -346,7 +386,10 @@ mod exact {
             while let Some(&c) = self.s.get(self.i) {
                 self.i += 1;
                 match c {
-                    b'"' => return String::from_utf8(out).map_err(|_| self.err("invalid UTF-8 in string")),
+                    b'"' => {
+                        return String::from_utf8(out)
+                            .map_err(|_| self.err("invalid UTF-8 in string"));
+                    }
                     b'\\' => {
                         let Some(&e) = self.s.get(self.i) else { break };
                         self.i += 1;
@@ -358,9 +401,15 @@ mod exact {
                             b'b' => out.push(8),
                             b'f' => out.push(12),
                             b'u' => {
-                                let hex = self.s.get(self.i..self.i + 4).ok_or_else(|| self.err("bad \\u escape"))?;
-                                let code = u32::from_str_radix(std::str::from_utf8(hex).unwrap_or("x"), 16)
-                                    .map_err(|_| self.err("bad \\u escape"))?;
+                                let hex = self
+                                    .s
+                                    .get(self.i..self.i + 4)
+                                    .ok_or_else(|| self.err("bad \\u escape"))?;
+                                let code = u32::from_str_radix(
+                                    std::str::from_utf8(hex).unwrap_or("x"),
+                                    16,
+                                )
+                                .map_err(|_| self.err("bad \\u escape"))?;
                                 self.i += 4;
                                 let ch = char::from_u32(code).unwrap_or('\u{fffd}');
                                 let mut buf = [0u8; 4];
@@ -380,15 +429,31 @@ mod exact {
     mod tests {
         #[test]
         fn parses_json_and_numbers_exactly() {
-            let v = super::parse(r#" {"a": [1, -2.5e-3, 0.1, 3], "b": null, "c": "x\"y\u0041", "d": true} "#).unwrap();
+            let v = super::parse(
+                r#" {"a": [1, -2.5e-3, 0.1, 3], "b": null, "c": "x\"y\u0041", "d": true} "#,
+            )
+            .unwrap();
             assert_eq!(v["a"][2].as_f64(), Some(0.1));
             assert_eq!(v["a"][3].as_u64(), Some(3));
             assert_eq!(v["c"], "x\"yA");
             assert!(v["b"].is_null());
             // a value serde_json's fast parser rounds differently: exact here
             let x = 0.18755063853931983f64;
-            assert_eq!(super::parse(&format!("[{x}]")).unwrap()[0].as_f64(), Some(x));
-            for bad in ["[1,", "{\"a\" 1}", "[1 2]", "[1e999]", "[NaN]", "[Infinity]", "\"abc", "[1] x", "[-]"] {
+            assert_eq!(
+                super::parse(&format!("[{x}]")).unwrap()[0].as_f64(),
+                Some(x)
+            );
+            for bad in [
+                "[1,",
+                "{\"a\" 1}",
+                "[1 2]",
+                "[1e999]",
+                "[NaN]",
+                "[Infinity]",
+                "\"abc",
+                "[1] x",
+                "[-]",
+            ] {
                 assert!(super::parse(bad).is_err(), "{bad}");
             }
             let deep = "[".repeat(100) + &"]".repeat(100);

@@ -15,7 +15,7 @@
 //! `||Theta_T - Theta_0||_F / ||Theta_0||_F`.
 
 use super::mlp::column_sums;
-use super::{check_finite, check_input, with_threads, Mlp};
+use super::{Mlp, check_finite, check_input, with_threads};
 use crate::{Error, Result};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
@@ -80,7 +80,12 @@ impl std::fmt::Debug for TrainConfig<'_> {
 impl<'a> TrainConfig<'a> {
     /// A configuration with the defaults: record steps 0 and `steps`, [`Loss::Sum`], NTK
     /// recorded, all cores.
-    pub fn new(x_train: MatRef<'a, f64>, y_train: MatRef<'a, f64>, learning_rate: f64, steps: usize) -> Self {
+    pub fn new(
+        x_train: MatRef<'a, f64>,
+        y_train: MatRef<'a, f64>,
+        learning_rate: f64,
+        steps: usize,
+    ) -> Self {
         TrainConfig {
             x_train,
             y_train,
@@ -189,7 +194,10 @@ pub fn train(mlp: &mut Mlp, cfg: &TrainConfig<'_>) -> Result<TrainRecord> {
             check_targets("y_test", yt, xt.nrows(), k)?;
         }
     } else if cfg.y_test.is_some() {
-        return Err(Error::param("y_test", "test targets given without test inputs; pass x_test too"));
+        return Err(Error::param(
+            "y_test",
+            "test targets given without test inputs; pass x_test too",
+        ));
     }
     if !(cfg.learning_rate.is_finite() && cfg.learning_rate > 0.0) {
         return Err(Error::param(
@@ -197,23 +205,38 @@ pub fn train(mlp: &mut Mlp, cfg: &TrainConfig<'_>) -> Result<TrainRecord> {
             format!("must be positive and finite, got {}", cfg.learning_rate),
         ));
     }
-    let mut record = if cfg.record.is_empty() { vec![0, cfg.steps] } else { cfg.record.clone() };
+    let mut record = if cfg.record.is_empty() {
+        vec![0, cfg.steps]
+    } else {
+        cfg.record.clone()
+    };
     record.sort_unstable();
     record.dedup();
     if let Some(&last) = record.last() {
         if last > cfg.steps {
             return Err(Error::param(
                 "record",
-                format!("record step {last} is beyond the {} training steps; record at most step {}", cfg.steps, cfg.steps),
+                format!(
+                    "record step {last} is beyond the {} training steps; record at most step {}",
+                    cfg.steps, cfg.steps
+                ),
             ));
         }
     }
     let widths: f64 = mlp.hidden_widths().iter().map(|&w| w as f64).sum();
     let n = (cfg.x_train.nrows() + cfg.x_test.map_or(0, |x| x.nrows())) as f64;
     let snap = record.len() as f64 * n * k as f64;
-    let kern = if cfg.record_ntk { 7.0 * (cfg.x_train.nrows() as f64).powi(2) } else { 0.0 };
+    let kern = if cfg.record_ntk {
+        7.0 * (cfg.x_train.nrows() as f64).powi(2)
+    } else {
+        0.0
+    };
     super::check_memory(8.0 * (3.0 * n * widths + snap + kern), || {
-        format!("training on {} points at widths {:?}", cfg.x_train.nrows(), mlp.hidden_widths())
+        format!(
+            "training on {} points at widths {:?}",
+            cfg.x_train.nrows(),
+            mlp.hidden_widths()
+        )
     })?;
     with_threads(cfg.threads, |par| run(mlp, cfg, &record, par))?
 }
@@ -232,7 +255,11 @@ fn check_targets(name: &str, y: MatRef<'_, f64>, n: usize, k: usize) -> Result<(
 fn run(mlp: &mut Mlp, cfg: &TrainConfig<'_>, record: &[usize], par: Par) -> Result<TrainRecord> {
     let (x, y) = (cfg.x_train, cfg.y_train);
     let (n, k) = (x.nrows(), mlp.output_dim());
-    let ntk_init = if cfg.record_ntk { Some(super::ntk::compute(mlp, x, None, par).ntk) } else { None };
+    let ntk_init = if cfg.record_ntk {
+        Some(super::ntk::compute(mlp, x, None, par).ntk)
+    } else {
+        None
+    };
     let scale = cfg.loss.grad_scale(n, k);
     let eta = cfg.learning_rate;
     let mut snapshots = Vec::with_capacity(record.len());
@@ -252,7 +279,13 @@ fn run(mlp: &mut Mlp, cfg: &TrainConfig<'_>, record: &[usize], par: Par) -> Resu
                 (Some(ft), Some(yt)) => Some(cfg.loss.between(ft.as_ref(), yt)),
                 _ => None,
             };
-            snapshots.push(Snapshot { step, train_loss: loss, test_loss, f_train: f.clone(), f_test });
+            snapshots.push(Snapshot {
+                step,
+                train_loss: loss,
+                test_loss,
+                f_train: f.clone(),
+                f_test,
+            });
             next += 1;
         }
         if let Some(p) = cfg.progress {
@@ -266,11 +299,26 @@ fn run(mlp: &mut Mlp, cfg: &TrainConfig<'_>, record: &[usize], par: Par) -> Resu
         let mut g = Mat::from_fn(n, k, |i, j| scale * (f[(i, j)] - y[(i, j)]));
         for l in (0..mlp.layers().len()).rev() {
             let (s, beta) = mlp.scales(l);
-            let g_next = if l > 0 { Some(mlp.backprop(l, g.as_ref(), &cache, par)) } else { None };
+            let g_next = if l > 0 {
+                Some(mlp.backprop(l, g.as_ref(), &cache, par))
+            } else {
+                None
+            };
             let input = cache.input(x, l);
-            let gb = if mlp.network().bias { Some(column_sums(g.as_ref(), beta)) } else { None };
+            let gb = if mlp.network().bias {
+                Some(column_sums(g.as_ref(), beta))
+            } else {
+                None
+            };
             let layer = &mut mlp.layers_mut()[l];
-            matmul(layer.w.as_mut(), Accum::Add, input.transpose(), g.as_ref(), -eta * s, par);
+            matmul(
+                layer.w.as_mut(),
+                Accum::Add,
+                input.transpose(),
+                g.as_ref(),
+                -eta * s,
+                par,
+            );
             if let (Some(b), Some(gb)) = (layer.b.as_mut(), gb) {
                 for j in 0..b.ncols() {
                     b[(0, j)] -= eta * gb[(0, j)];
@@ -282,12 +330,21 @@ fn run(mlp: &mut Mlp, cfg: &TrainConfig<'_>, record: &[usize], par: Par) -> Resu
             }
         }
     }
-    let ntk_final = if cfg.record_ntk { Some(super::ntk::compute(mlp, x, None, par).ntk) } else { None };
+    let ntk_final = if cfg.record_ntk {
+        Some(super::ntk::compute(mlp, x, None, par).ntk)
+    } else {
+        None
+    };
     let ntk_change = match (&ntk_init, &ntk_final) {
         (Some(a), Some(b)) => Some(relative_change(a.as_ref(), b.as_ref())),
         _ => None,
     };
-    Ok(TrainRecord { snapshots, ntk_init, ntk_final, ntk_change })
+    Ok(TrainRecord {
+        snapshots,
+        ntk_init,
+        ntk_final,
+        ntk_change,
+    })
 }
 
 /// `||b - a||_F / ||a||_F` (0 when both are zero).
@@ -295,11 +352,7 @@ pub(crate) fn relative_change(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
     let num = (b - a).norm_l2();
     let den = a.norm_l2();
     if den == 0.0 {
-        if num == 0.0 {
-            0.0
-        } else {
-            f64::INFINITY
-        }
+        if num == 0.0 { 0.0 } else { f64::INFINITY }
     } else {
         num / den
     }

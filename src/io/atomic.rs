@@ -24,7 +24,11 @@ fn parent_dir(path: &Path) -> PathBuf {
 
 /// An [`Error::Io`] carrying our own message.
 fn io_err(path: &Path, kind: std::io::ErrorKind, msg: String, usage: bool) -> Error {
-    Error::Io { path: path.to_path_buf(), source: std::io::Error::new(kind, msg), usage }
+    Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(kind, msg),
+        usage,
+    }
 }
 
 /// The final component of `path`, or an error if it has none (`/`, `..`, `dir/`).
@@ -83,7 +87,9 @@ fn describe_dir_error(path: &Path, dir: &Path, e: std::io::Error) -> Error {
         return io_err(
             path,
             std::io::ErrorKind::NotFound,
-            format!("cannot write output: directory {d} does not exist; create it first (mkdir -p {d}) or choose another output path"),
+            format!(
+                "cannot write output: directory {d} does not exist; create it first (mkdir -p {d}) or choose another output path"
+            ),
             true,
         );
     }
@@ -98,7 +104,9 @@ fn describe_dir_error(path: &Path, dir: &Path, e: std::io::Error) -> Error {
     io_err(
         path,
         e.kind(),
-        format!("cannot write output: cannot create files in directory {d} ({e}); choose a writable location"),
+        format!(
+            "cannot write output: cannot create files in directory {d} ({e}); choose a writable location"
+        ),
         true,
     )
 }
@@ -167,7 +175,11 @@ pub fn write_atomic(
     let (tmp, file) = create_temp(path)?;
     let fail = |source: std::io::Error| {
         let _ = std::fs::remove_file(&tmp);
-        Error::Io { path: path.to_path_buf(), source, usage: false }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+            usage: false,
+        }
     };
     let mut w = BufWriter::with_capacity(1 << 16, file);
     if let Err(e) = f(&mut w) {

@@ -48,7 +48,9 @@ impl Delim {
 /// Trim a field and strip one pair of surrounding double quotes.
 fn clean(field: &str) -> &str {
     let f = field.trim();
-    f.strip_prefix('"').and_then(|g| g.strip_suffix('"')).map_or(f, str::trim)
+    f.strip_prefix('"')
+        .and_then(|g| g.strip_suffix('"'))
+        .map_or(f, str::trim)
 }
 
 /// Parse one field as a number (`nan`, `inf` included).
@@ -58,7 +60,10 @@ fn number(field: &str) -> Option<f64> {
 
 /// A [`Error::Parse`] for `name`.
 fn perr(name: &Path, msg: impl Into<String>) -> Error {
-    Error::Parse { path: name.to_path_buf(), msg: msg.into() }
+    Error::Parse {
+        path: name.to_path_buf(),
+        msg: msg.into(),
+    }
 }
 
 /// Parse numeric delimited text into a matrix, one row per data line. `name` is used in error
@@ -113,7 +118,11 @@ pub fn parse_csv(text: &str, name: impl AsRef<Path>) -> Result<Mat<f64>> {
             match number(f) {
                 Some(v) => values.push(v),
                 None => {
-                    let what = if f.is_empty() { "empty field".to_string() } else { format!("cannot parse {f:?} as a number") };
+                    let what = if f.is_empty() {
+                        "empty field".to_string()
+                    } else {
+                        format!("cannot parse {f:?} as a number")
+                    };
                     return Err(perr(
                         name,
                         format!(
@@ -147,8 +156,13 @@ pub fn parse_csv(text: &str, name: impl AsRef<Path>) -> Result<Mat<f64>> {
 pub fn read_csv(path: impl AsRef<Path>) -> Result<Mat<f64>> {
     let path = path.as_ref();
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut super::open_input(path)?, &mut bytes)
-        .map_err(|source| Error::Io { path: path.to_path_buf(), source, usage: true })?;
+    std::io::Read::read_to_end(&mut super::open_input(path)?, &mut bytes).map_err(|source| {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+            usage: true,
+        }
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         perr(
             path,
@@ -180,7 +194,11 @@ pub fn read_csv(path: impl AsRef<Path>) -> Result<Mat<f64>> {
 /// std::fs::remove_file(&path).unwrap();
 /// # Ok::<(), ntk::Error>(())
 /// ```
-pub fn write_csv(path: impl AsRef<Path>, m: MatRef<'_, f64>, header: Option<&[&str]>) -> Result<()> {
+pub fn write_csv(
+    path: impl AsRef<Path>,
+    m: MatRef<'_, f64>,
+    header: Option<&[&str]>,
+) -> Result<()> {
     if let Some(h) = header {
         if h.len() != m.ncols() {
             return Err(Error::Shape(format!(
@@ -190,10 +208,15 @@ pub fn write_csv(path: impl AsRef<Path>, m: MatRef<'_, f64>, header: Option<&[&s
             )));
         }
         for n in h {
-            if n.trim().is_empty() || n.contains([',', '"', '\n', '\r']) || number(n.trim()).is_some() {
+            if n.trim().is_empty()
+                || n.contains([',', '"', '\n', '\r'])
+                || number(n.trim()).is_some()
+            {
                 return Err(Error::param(
                     "header",
-                    format!("column name {n:?} is empty, numeric, or contains a comma, quote or line break; use plain names such as x0, x1"),
+                    format!(
+                        "column name {n:?} is empty, numeric, or contains a comma, quote or line break; use plain names such as x0, x1"
+                    ),
                 ));
             }
         }

@@ -27,7 +27,7 @@ pub mod sidecar;
 pub use atomic::{check_writable, write_atomic, write_json_atomic};
 pub use csv::{read_csv, write_csv};
 pub use npy::{read_npy, write_npy, write_npy_vec};
-pub use sidecar::{write_sidecar, InputInfo, OutputInfo, Sidecar};
+pub use sidecar::{InputInfo, OutputInfo, Sidecar, write_sidecar};
 
 use crate::{Error, Result};
 use faer::{Mat, MatRef};
@@ -89,7 +89,9 @@ impl Format {
     /// # Ok::<(), ntk::Error>(())
     /// ```
     pub fn from_path(path: &Path) -> Result<Self> {
-        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
         match ext.as_deref() {
             Some("npy") => Ok(Format::Npy),
             Some("csv" | "tsv" | "txt") => Ok(Format::Text),
@@ -99,7 +101,9 @@ impl Format {
             }),
             None => Err(Error::Parse {
                 path: path.to_path_buf(),
-                msg: format!("the file name has no extension, so its format is unknown; use one of {SUPPORTED}"),
+                msg: format!(
+                    "the file name has no extension, so its format is unknown; use one of {SUPPORTED}"
+                ),
             }),
         }
     }
@@ -212,7 +216,11 @@ pub fn check_finite(name: &str, m: MatRef<'_, f64>) -> Result<()> {
         None => Ok(()),
         Some((i, j)) => {
             let v = m[(i, j)];
-            let what = if v.is_nan() { "NaN".to_string() } else { format!("{v}") };
+            let what = if v.is_nan() {
+                "NaN".to_string()
+            } else {
+                format!("{v}")
+            };
             let values = if count == 1 { "value" } else { "values" };
             Err(Error::Data(format!(
                 "{name}: {count} non-finite {values} (NaN or Inf), the first is {what} at row {i}, \

@@ -85,7 +85,10 @@ fn shape_str(shape: &[usize]) -> String {
 
 /// A [`Error::Parse`] for `name`.
 fn perr(name: &Path, msg: impl Into<String>) -> Error {
-    Error::Parse { path: name.to_path_buf(), msg: msg.into() }
+    Error::Parse {
+        path: name.to_path_buf(),
+        msg: msg.into(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,14 +162,18 @@ impl DictParser<'_> {
             self.i += 1;
         }
         if start == self.i {
-            return Err(format!("expected a non-negative integer in the shape at offset {start}"));
+            return Err(format!(
+                "expected a non-negative integer in the shape at offset {start}"
+            ));
         }
         let digits = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
         // Python 2 wrote long integers as `3L`.
         if matches!(self.peek(), Some(b'L' | b'l')) {
             self.i += 1;
         }
-        digits.parse::<usize>().map_err(|_| format!("shape entry {digits} is too large"))
+        digits
+            .parse::<usize>()
+            .map_err(|_| format!("shape entry {digits} is too large"))
     }
 
     fn value(&mut self) -> std::result::Result<Val, String> {
@@ -189,9 +196,11 @@ impl DictParser<'_> {
                 }
                 Ok(Val::Tuple(dims))
             }
-            Some(b'[') => Err("the dtype is a structured (record) dtype, which is not supported; \
+            Some(b'[') => Err(
+                "the dtype is a structured (record) dtype, which is not supported; \
                  save a plain numeric array instead"
-                .to_string()),
+                    .to_string(),
+            ),
             _ => {
                 let rest = &self.s[self.i..];
                 if rest.starts_with(b"True") {
@@ -223,7 +232,7 @@ impl DictParser<'_> {
                 ("fortran_order", Val::Bool(b)) => order = Some(b),
                 ("shape", Val::Tuple(t)) => shape = Some(t),
                 ("descr" | "fortran_order" | "shape", _) => {
-                    return Err(format!("the value of `{key}` has the wrong type"))
+                    return Err(format!("the value of `{key}` has the wrong type"));
                 }
                 _ => return Err(format!("unexpected key `{key}`")),
             }
@@ -235,7 +244,10 @@ impl DictParser<'_> {
         }
         self.ws();
         if self.i != self.s.len() {
-            return Err(format!("unexpected text after the dict at offset {}", self.i));
+            return Err(format!(
+                "unexpected text after the dict at offset {}",
+                self.i
+            ));
         }
         match (descr, order, shape) {
             (Some(d), Some(o), Some(s)) => Ok((d, o, s)),
@@ -250,9 +262,18 @@ impl DictParser<'_> {
 fn read_exact_or<R: Read>(r: &mut R, buf: &mut [u8], name: &Path, what: &str) -> Result<()> {
     r.read_exact(buf).map_err(|e| {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            perr(name, format!("not a valid .npy file: it ends inside the {what}; re-save it with numpy.save"))
+            perr(
+                name,
+                format!(
+                    "not a valid .npy file: it ends inside the {what}; re-save it with numpy.save"
+                ),
+            )
         } else {
-            Error::Io { path: name.to_path_buf(), source: e, usage: false }
+            Error::Io {
+                path: name.to_path_buf(),
+                source: e,
+                usage: false,
+            }
         }
     })
 }
@@ -289,24 +310,52 @@ fn read_header<R: Read>(r: &mut R, name: &Path) -> Result<(NpyHeader, u64)> {
                      (re-save it with numpy.save)",
                     version.0, version.1
                 ),
-            ))
+            ));
         }
     };
     if hlen > MAX_HEADER_LEN {
-        return Err(perr(name, format!("the .npy header claims {hlen} bytes, more than the {MAX_HEADER_LEN} allowed; the file is corrupt")));
+        return Err(perr(
+            name,
+            format!(
+                "the .npy header claims {hlen} bytes, more than the {MAX_HEADER_LEN} allowed; the file is corrupt"
+            ),
+        ));
     }
     let mut hbytes = vec![0u8; hlen];
     read_exact_or(r, &mut hbytes, name, "header")?;
     let text: String = if version.0 == 3 {
-        String::from_utf8(hbytes)
-            .map_err(|_| perr(name, "the version 3.0 .npy header is not valid UTF-8; the file is corrupt"))?
+        String::from_utf8(hbytes).map_err(|_| {
+            perr(
+                name,
+                "the version 3.0 .npy header is not valid UTF-8; the file is corrupt",
+            )
+        })?
     } else {
         hbytes.iter().map(|&b| b as char).collect() // latin-1
     };
-    let (descr, fortran_order, shape) = DictParser { s: text.as_bytes(), i: 0 }
-        .dict()
-        .map_err(|e| perr(name, format!("malformed .npy header {:?}: {e}; re-save the file with numpy.save", text.trim_end())))?;
-    Ok((NpyHeader { version, descr, fortran_order, shape }, (offset + hlen) as u64))
+    let (descr, fortran_order, shape) = DictParser {
+        s: text.as_bytes(),
+        i: 0,
+    }
+    .dict()
+    .map_err(|e| {
+        perr(
+            name,
+            format!(
+                "malformed .npy header {:?}: {e}; re-save the file with numpy.save",
+                text.trim_end()
+            ),
+        )
+    })?;
+    Ok((
+        NpyHeader {
+            version,
+            descr,
+            fortran_order,
+            shape,
+        },
+        (offset + hlen) as u64,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -338,7 +387,10 @@ fn parse_descr(descr: &str, name: &Path) -> Result<Dtype> {
     };
     let supported = "supported: float64, float32, int8/16/32/64, uint8/16/32/64";
     let unsupported = |what: &str| {
-        perr(name, format!("unsupported dtype '{descr}' ({what}); {supported}; {DTYPE_FIX}"))
+        perr(
+            name,
+            format!("unsupported dtype '{descr}' ({what}); {supported}; {DTYPE_FIX}"),
+        )
     };
     let mut chars = rest.chars();
     let code = chars.next();
@@ -351,8 +403,10 @@ fn parse_descr(descr: &str, name: &Path) -> Result<Dtype> {
         (Some('b'), _) | (Some('?'), _) => {
             return Err(perr(
                 name,
-                format!("boolean arrays (dtype '{descr}') are not supported as numeric data; {DTYPE_FIX}"),
-            ))
+                format!(
+                    "boolean arrays (dtype '{descr}') are not supported as numeric data; {DTYPE_FIX}"
+                ),
+            ));
         }
         (Some('c'), _) => return Err(unsupported("complex")),
         (Some('U' | 'S' | 'a'), _) => return Err(unsupported("strings")),
@@ -368,7 +422,11 @@ fn parse_descr(descr: &str, name: &Path) -> Result<Dtype> {
         _ if size == 1 => false,
         _ => return Err(unsupported("multi-byte type without a byte order")),
     };
-    Ok(Dtype { kind, size, big_endian })
+    Ok(Dtype {
+        kind,
+        size,
+        big_endian,
+    })
 }
 
 /// Decode `bytes` (a whole number of elements) into `out`, replacing its contents.
@@ -378,7 +436,11 @@ fn decode(bytes: &[u8], dt: Dtype, out: &mut Vec<f64>) {
         ($t:ty, $n:literal) => {
             out.extend(bytes.chunks_exact($n).map(|c| {
                 let a = <[u8; $n]>::try_from(c).unwrap_or_default();
-                let v = if dt.big_endian { <$t>::from_be_bytes(a) } else { <$t>::from_le_bytes(a) };
+                let v = if dt.big_endian {
+                    <$t>::from_be_bytes(a)
+                } else {
+                    <$t>::from_le_bytes(a)
+                };
                 v as f64
             }))
         };
@@ -410,7 +472,7 @@ fn read_matrix_from<R: Read>(r: &mut R, total_len: u64, name: &Path) -> Result<M
                 name,
                 "expected a 2-D array (n x d) or a 1-D array (n,), got a 0-D scalar (shape ()); \
                  save it as an array, e.g. np.atleast_2d(x)",
-            ))
+            ));
         }
         [n] => (*n, 1),
         [n, d] => (*n, *d),
@@ -422,17 +484,29 @@ fn read_matrix_from<R: Read>(r: &mut R, total_len: u64, name: &Path) -> Result<M
                      reshape it to 2-D, e.g. x.reshape(x.shape[0], -1)",
                     shape_str(s)
                 ),
-            ))
+            ));
         }
     };
     let expected = nrows
         .checked_mul(ncols)
         .and_then(|n| n.checked_mul(dt.size))
         .and_then(|n| u64::try_from(n).ok())
-        .ok_or_else(|| perr(name, format!("the shape {} is too large; the header is corrupt", shape_str(&h.shape))))?;
+        .ok_or_else(|| {
+            perr(
+                name,
+                format!(
+                    "the shape {} is too large; the header is corrupt",
+                    shape_str(&h.shape)
+                ),
+            )
+        })?;
     let actual = total_len.saturating_sub(offset);
     if actual != expected {
-        let how = if actual < expected { "truncated" } else { "longer than its header says" };
+        let how = if actual < expected {
+            "truncated"
+        } else {
+            "longer than its header says"
+        };
         return Err(perr(
             name,
             format!(
@@ -534,7 +608,11 @@ pub fn read_npy(path: impl AsRef<Path>) -> Result<Mat<f64>> {
     let file = super::open_input(path)?;
     let len = file
         .metadata()
-        .map_err(|source| Error::Io { path: path.to_path_buf(), source, usage: true })?
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+            usage: true,
+        })?
         .len();
     let mut r = BufReader::with_capacity(CHUNK_BYTES, file);
     read_matrix_from(&mut r, len, path)
@@ -564,7 +642,10 @@ pub fn read_npy_header(path: impl AsRef<Path>) -> Result<NpyHeader> {
 /// The preamble and padded version-1.0 header for a little-endian `f64` array.
 fn header_bytes(shape: &[usize], fortran_order: bool) -> Vec<u8> {
     let order = if fortran_order { "True" } else { "False" };
-    let dict = format!("{{'descr': '<f8', 'fortran_order': {order}, 'shape': {}, }}", shape_str(shape));
+    let dict = format!(
+        "{{'descr': '<f8', 'fortran_order': {order}, 'shape': {}, }}",
+        shape_str(shape)
+    );
     let unpadded = MAGIC.len() + 4 + dict.len() + 1;
     let pad = (64 - unpadded % 64) % 64;
     let mut header = dict.into_bytes();

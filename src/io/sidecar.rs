@@ -46,8 +46,17 @@ impl InputInfo {
     /// let m = faer::Mat::<f64>::zeros(2, 4);
     /// assert_eq!(ntk::io::InputInfo::new("y", "y.csv", m.as_ref()).cols, 4);
     /// ```
-    pub fn new(name: impl Into<String>, source: impl Into<String>, m: faer::MatRef<'_, f64>) -> Self {
-        InputInfo { name: name.into(), source: source.into(), rows: m.nrows(), cols: m.ncols() }
+    pub fn new(
+        name: impl Into<String>,
+        source: impl Into<String>,
+        m: faer::MatRef<'_, f64>,
+    ) -> Self {
+        InputInfo {
+            name: name.into(),
+            source: source.into(),
+            rows: m.nrows(),
+            cols: m.ncols(),
+        }
     }
 }
 
@@ -219,13 +228,18 @@ impl Sidecar {
     /// assert_eq!(sc.timing_s, 1.5);
     /// ```
     pub fn with_timing(mut self, seconds: f64) -> Self {
-        self.timing_s = if seconds.is_finite() && seconds > 0.0 { seconds } else { 0.0 };
+        self.timing_s = if seconds.is_finite() && seconds > 0.0 {
+            seconds
+        } else {
+            0.0
+        };
         self
     }
 }
 
 fn to_value(what: &str, v: &impl Serialize) -> Result<serde_json::Value> {
-    serde_json::to_value(v).map_err(|e| Error::param(what, format!("cannot be recorded as JSON: {e}")))
+    serde_json::to_value(v)
+        .map_err(|e| Error::param(what, format!("cannot be recorded as JSON: {e}")))
 }
 
 /// The sidecar path for an output: the output path with `.json` appended (`k.npy` ->
@@ -272,7 +286,15 @@ pub fn write_sidecar(output: &Path, sc: &Sidecar) -> Result<()> {
 pub fn read_sidecar(output: &Path) -> Result<Sidecar> {
     let path = sidecar_path(output);
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut super::open_input(&path)?, &mut text)
-        .map_err(|source| Error::Io { path: path.clone(), source, usage: true })?;
-    serde_json::from_str(&text).map_err(|e| Error::Parse { path, msg: format!("not a valid ntk sidecar: {e}") })
+    std::io::Read::read_to_string(&mut super::open_input(&path)?, &mut text).map_err(|source| {
+        Error::Io {
+            path: path.clone(),
+            source,
+            usage: true,
+        }
+    })?;
+    serde_json::from_str(&text).map_err(|e| Error::Parse {
+        path,
+        msg: format!("not a valid ntk sidecar: {e}"),
+    })
 }

@@ -46,7 +46,14 @@ impl SlotMajor {
 /// `s` holds the GEMM values `x_i . x_j`; on exit `c = x_i . x_j / d` and
 /// `s = r sqrt((1 - rho)(1 + rho))` (both 0 for a zero row). Pairs near rho = +-1 and the
 /// diagonal are fixed up by the caller.
-pub(crate) fn input_column(x1: &SlotMajor, i0: usize, sq2: f64, inv_d: f64, c: &mut [f64], s: &mut [f64]) {
+pub(crate) fn input_column(
+    x1: &SlotMajor,
+    i0: usize,
+    sq2: f64,
+    inv_d: f64,
+    c: &mut [f64],
+    s: &mut [f64],
+) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx512f") {
@@ -63,18 +70,39 @@ pub(crate) fn input_column(x1: &SlotMajor, i0: usize, sq2: f64, inv_d: f64, c: &
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn input_column_avx512(x1: &SlotMajor, i0: usize, sq2: f64, inv_d: f64, c: &mut [f64], s: &mut [f64]) {
+unsafe fn input_column_avx512(
+    x1: &SlotMajor,
+    i0: usize,
+    sq2: f64,
+    inv_d: f64,
+    c: &mut [f64],
+    s: &mut [f64],
+) {
     input_column_impl(x1, i0, sq2, inv_d, c, s)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn input_column_avx2(x1: &SlotMajor, i0: usize, sq2: f64, inv_d: f64, c: &mut [f64], s: &mut [f64]) {
+unsafe fn input_column_avx2(
+    x1: &SlotMajor,
+    i0: usize,
+    sq2: f64,
+    inv_d: f64,
+    c: &mut [f64],
+    s: &mut [f64],
+) {
     input_column_impl(x1, i0, sq2, inv_d, c, s)
 }
 
 #[inline(always)]
-fn input_column_impl(x1: &SlotMajor, i0: usize, sq2: f64, inv_d: f64, c: &mut [f64], s: &mut [f64]) {
+fn input_column_impl(
+    x1: &SlotMajor,
+    i0: usize,
+    sq2: f64,
+    inv_d: f64,
+    c: &mut [f64],
+    s: &mut [f64],
+) {
     let n = c.len();
     let (_, sq1) = x1.slot(0, i0, n);
     let s = &mut s[..n];
@@ -84,7 +112,11 @@ fn input_column_impl(x1: &SlotMajor, i0: usize, sq2: f64, inv_d: f64, c: &mut [f
         let rho = (cc / r).clamp(-1.0, 1.0);
         let live = r > 0.0;
         c[k] = if live { cc } else { 0.0 };
-        s[k] = if live { r * ((1.0 - rho) * (1.0 + rho)).sqrt() } else { 0.0 };
+        s[k] = if live {
+            r * ((1.0 - rho) * (1.0 + rho)).sqrt()
+        } else {
+            0.0
+        };
     }
 }
 
@@ -92,7 +124,16 @@ fn input_column_impl(x1: &SlotMajor, i0: usize, sq2: f64, inv_d: f64, c: &mut [f
 /// variances `v2` (point-major) and their square roots `sq2`. On entry `c`, `s` hold the
 /// input-layer covariance and sine part; on exit `c` holds the NNGP and `th` the NTK.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn relu_column(rec: &Recursion, x1: &SlotMajor, i0: usize, v2: &[f64], sq2: &[f64], c: &mut [f64], s: &mut [f64], th: &mut [f64]) {
+pub(crate) fn relu_column(
+    rec: &Recursion,
+    x1: &SlotMajor,
+    i0: usize,
+    v2: &[f64],
+    sq2: &[f64],
+    c: &mut [f64],
+    s: &mut [f64],
+    th: &mut [f64],
+) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx512f") {
@@ -110,20 +151,47 @@ pub(crate) fn relu_column(rec: &Recursion, x1: &SlotMajor, i0: usize, v2: &[f64]
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn relu_column_avx512(rec: &Recursion, x1: &SlotMajor, i0: usize, v2: &[f64], sq2: &[f64], c: &mut [f64], s: &mut [f64], th: &mut [f64]) {
+unsafe fn relu_column_avx512(
+    rec: &Recursion,
+    x1: &SlotMajor,
+    i0: usize,
+    v2: &[f64],
+    sq2: &[f64],
+    c: &mut [f64],
+    s: &mut [f64],
+    th: &mut [f64],
+) {
     relu_column_impl(rec, x1, i0, v2, sq2, c, s, th)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn relu_column_avx2(rec: &Recursion, x1: &SlotMajor, i0: usize, v2: &[f64], sq2: &[f64], c: &mut [f64], s: &mut [f64], th: &mut [f64]) {
+unsafe fn relu_column_avx2(
+    rec: &Recursion,
+    x1: &SlotMajor,
+    i0: usize,
+    v2: &[f64],
+    sq2: &[f64],
+    c: &mut [f64],
+    s: &mut [f64],
+    th: &mut [f64],
+) {
     relu_column_impl(rec, x1, i0, v2, sq2, c, s, th)
 }
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn relu_column_impl(rec: &Recursion, x1: &SlotMajor, i0: usize, v2: &[f64], sq2: &[f64], c: &mut [f64], s: &mut [f64], th: &mut [f64]) {
+fn relu_column_impl(
+    rec: &Recursion,
+    x1: &SlotMajor,
+    i0: usize,
+    v2: &[f64],
+    sq2: &[f64],
+    c: &mut [f64],
+    s: &mut [f64],
+    th: &mut [f64],
+) {
     let nr = c.len();
     let (s, th) = (&mut s[..nr], &mut th[..nr]);
     let (w2, b2) = (rec.w2, rec.b2);
@@ -145,8 +213,16 @@ fn relu_column_impl(rec: &Recursion, x1: &SlotMajor, i0: usize, v2: &[f64], sq2:
             let dist_neg = q1[ii] + q2 - 2.0 * cc;
             let dist = (if cc > 0.0 { dist_pos } else { dist_neg }).max(0.0);
             let ws = w2 * ss;
-            let s_new = if b2 == 0.0 { ws } else { (ws * ws + w2b2 * dist).sqrt() };
-            let t_new = if standard { n_in * cc + w2 * tt + bias_term } else { c_new + w2 * tt };
+            let s_new = if b2 == 0.0 {
+                ws
+            } else {
+                (ws * ws + w2b2 * dist).sqrt()
+            };
+            let t_new = if standard {
+                n_in * cc + w2 * tt + bias_term
+            } else {
+                c_new + w2 * tt
+            };
             // ReLU
             let (t, tdot, s_out) = dual_r(p1[ii] * p2, c_new, s_new);
             c[ii] = t;
@@ -159,7 +235,11 @@ fn relu_column_impl(rec: &Recursion, x1: &SlotMajor, i0: usize, v2: &[f64], sq2:
     for ii in 0..nr {
         let cc = c[ii];
         let c_out = w2 * cc + b2;
-        th[ii] = if rec.standard { n_in * cc + w2 * th[ii] + rec.bias_term } else { c_out + w2 * th[ii] };
+        th[ii] = if rec.standard {
+            n_in * cc + w2 * th[ii] + rec.bias_term
+        } else {
+            c_out + w2 * th[ii]
+        };
         c[ii] = c_out;
     }
 }

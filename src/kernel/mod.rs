@@ -39,7 +39,11 @@ pub struct KernelOptions {
 
 impl Default for KernelOptions {
     fn default() -> Self {
-        KernelOptions { compute_ntk: true, threads: 0, tile: 256 }
+        KernelOptions {
+            compute_ntk: true,
+            threads: 0,
+            tile: 256,
+        }
     }
 }
 
@@ -68,7 +72,11 @@ impl KernelPlan<'_> {
     /// assert_eq!(k.nngp[(3, 8)], k.nngp[(8, 3)]);
     /// # Ok::<(), ntk::Error>(())
     /// ```
-    pub fn compute(&self, opts: &KernelOptions, progress: Option<&(dyn Fn(usize, usize) + Sync)>) -> Result<Kernels> {
+    pub fn compute(
+        &self,
+        opts: &KernelOptions,
+        progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+    ) -> Result<Kernels> {
         schedule::run(self, opts, progress)
     }
 }
@@ -88,6 +96,11 @@ impl KernelPlan<'_> {
 /// assert!((k.nngp[(0, 0)] - 1.0).abs() < 1e-15);
 /// # Ok::<(), ntk::Error>(())
 /// ```
-pub fn kernels(net: &Network, x1: MatRef<'_, f64>, x2: Option<MatRef<'_, f64>>, opts: &KernelOptions) -> Result<Kernels> {
+pub fn kernels(
+    net: &Network,
+    x1: MatRef<'_, f64>,
+    x2: Option<MatRef<'_, f64>>,
+    opts: &KernelOptions,
+) -> Result<Kernels> {
     KernelPlan::new(net, x1, x2)?.compute(opts, None)
 }

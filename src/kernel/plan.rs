@@ -13,10 +13,10 @@
 //! `c` and `s = sqrt(q1 q2 - c^2)` to full accuracy (GEMM's `c` is only accurate to a few
 //! ulps of |x||x'|, which near rho = +-1 leaves `s` with an error of ~1e-8 |x||x'|).
 
-use super::columns::{input_column, relu_column, SlotMajor};
+use super::columns::{SlotMajor, input_column, relu_column};
 use super::pair::Recursion;
 use crate::Activation;
-use crate::special::dd::{dot2_iter, Dd};
+use crate::special::dd::{Dd, dot2_iter};
 use crate::{Error, Network, Result};
 use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
@@ -137,10 +137,23 @@ impl<'a> KernelPlan<'a> {
             && vars2.as_deref().is_none_or(in_range))
         .then(|| {
             let len = rec.vars_len();
-            let sq2 = vars2.as_deref().unwrap_or(&vars1).iter().map(|q| q.sqrt()).collect();
+            let sq2 = vars2
+                .as_deref()
+                .unwrap_or(&vars1)
+                .iter()
+                .map(|q| q.sqrt())
+                .collect();
             (SlotMajor::new(&vars1, len), sq2)
         });
-        Ok(KernelPlan { rec, x1, x2, d, vars1, vars2, relu_fast })
+        Ok(KernelPlan {
+            rec,
+            x1,
+            x2,
+            d,
+            vars1,
+            vars2,
+            relu_fast,
+        })
     }
 
     /// `(n1, n2)`, the shape of the kernels.
@@ -193,7 +206,13 @@ impl<'a> KernelPlan<'a> {
     /// assert!(k[(2, 2)] > 0.0);
     /// # Ok::<(), ntk::Error>(())
     /// ```
-    pub fn tile(&self, rows: Range<usize>, cols: Range<usize>, nngp: MatMut<'_, f64>, ntk: Option<MatMut<'_, f64>>) -> Result<()> {
+    pub fn tile(
+        &self,
+        rows: Range<usize>,
+        cols: Range<usize>,
+        nngp: MatMut<'_, f64>,
+        ntk: Option<MatMut<'_, f64>>,
+    ) -> Result<()> {
         let (n1, n2) = self.shape();
         if rows.start > rows.end || rows.end > n1 || cols.start > cols.end || cols.end > n2 {
             return Err(Error::Shape(format!(
@@ -223,7 +242,14 @@ impl<'a> KernelPlan<'a> {
         } else {
             let mut k = Mat::zeros(want.0, want.1);
             let mut t = ntk.as_ref().map(|_| Mat::zeros(want.0, want.1));
-            self.tile_into(rows, cols, gram.as_mut(), k.as_mut(), t.as_mut().map(|t| t.as_mut()), false);
+            self.tile_into(
+                rows,
+                cols,
+                gram.as_mut(),
+                k.as_mut(),
+                t.as_mut().map(|t| t.as_mut()),
+                false,
+            );
             let mut nngp = nngp;
             nngp.copy_from(&k);
             if let (Some(mut dst), Some(src)) = (ntk, t) {
@@ -300,7 +326,11 @@ impl<'a> KernelPlan<'a> {
             }
         };
         if let Some((x1_slots, sq2)) = &self.relu_fast {
-            let mut th_scratch = if ntk.is_none() { vec![0.0; nr] } else { Vec::new() };
+            let mut th_scratch = if ntk.is_none() {
+                vec![0.0; nr]
+            } else {
+                Vec::new()
+            };
             for jj in 0..nc {
                 let j = c0 + jj;
                 let (Some(cv), Some(sv)) = (
@@ -311,7 +341,10 @@ impl<'a> KernelPlan<'a> {
                 };
                 // rows above the diagonal of a diagonal tile are neither needed nor computed
                 let i_start = if lower_only { jj } else { 0 };
-                let (cv, sv) = (&mut cv.as_slice_mut()[i_start..], &mut sv.as_slice_mut()[i_start..]);
+                let (cv, sv) = (
+                    &mut cv.as_slice_mut()[i_start..],
+                    &mut sv.as_slice_mut()[i_start..],
+                );
                 let i0 = r0 + i_start;
                 input_column(x1_slots, i0, sq2[j * len], inv_d, cv, sv);
                 // fix-ups, rare: the diagonal, and pairs within 5e-4 of rho = +-1

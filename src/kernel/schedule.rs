@@ -27,7 +27,10 @@ unsafe impl Sync for Out {}
 
 impl Out {
     fn of(m: &mut Mat<f64>) -> Self {
-        Out { ptr: m.as_mut().as_ptr_mut(), col_stride: m.col_stride() }
+        Out {
+            ptr: m.as_mut().as_ptr_mut(),
+            col_stride: m.col_stride(),
+        }
     }
     /// # Safety
     /// (i, j) in bounds and not written concurrently by another tile.
@@ -62,7 +65,11 @@ pub(crate) fn run(
             return Err(Error::Memory(format!(
                 "the {n1} x {n2} output{} need {:.2} GB but only {:.2} GB of memory is available; \
                  use fewer points, skip the NTK, or compute tiles on their own with KernelPlan::tile",
-                if opts.compute_ntk { "s (NNGP and NTK)" } else { " (NNGP)" },
+                if opts.compute_ntk {
+                    "s (NNGP and NTK)"
+                } else {
+                    " (NNGP)"
+                },
                 need / 1e9,
                 avail / 1e9
             )));
@@ -73,21 +80,35 @@ pub(crate) fn run(
     }
     let t = opts.tile;
     let mut nngp = Mat::<f64>::zeros(n1, n2);
-    let mut ntk = if opts.compute_ntk { Some(Mat::<f64>::zeros(n1, n2)) } else { None };
+    let mut ntk = if opts.compute_ntk {
+        Some(Mat::<f64>::zeros(n1, n2))
+    } else {
+        None
+    };
     let out_k = Out::of(&mut nngp);
     let out_t = ntk.as_mut().map(Out::of);
     let (b1, b2) = (n1.div_ceil(t), n2.div_ceil(t));
     let symmetric = plan.is_symmetric();
     let blocks: Vec<(usize, usize)> = if symmetric {
-        (0..b1).flat_map(|bi| (0..=bi).map(move |bj| (bi, bj))).collect()
+        (0..b1)
+            .flat_map(|bi| (0..=bi).map(move |bj| (bi, bj)))
+            .collect()
     } else {
-        (0..b1).flat_map(|bi| (0..b2).map(move |bj| (bi, bj))).collect()
+        (0..b1)
+            .flat_map(|bi| (0..b2).map(move |bj| (bi, bj)))
+            .collect()
     };
     let total = blocks.len();
     let done = AtomicUsize::new(0);
     let work = || {
         blocks.par_iter().for_each_init(
-            || (Mat::<f64>::zeros(t, t), Mat::<f64>::zeros(t, t), Mat::<f64>::zeros(t, t)),
+            || {
+                (
+                    Mat::<f64>::zeros(t, t),
+                    Mat::<f64>::zeros(t, t),
+                    Mat::<f64>::zeros(t, t),
+                )
+            },
             |(gram, kb, tb), &(bi, bj)| {
                 let rows = bi * t..((bi + 1) * t).min(n1);
                 let cols = bj * t..((bj + 1) * t).min(n2);

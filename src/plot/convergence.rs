@@ -3,9 +3,9 @@
 //! bars (+- one standard deviation), every seed as a faint dot, and a `width^{-1/2}` guide line
 //! through the smallest width's NTK error.
 
-use super::{color, font, save, short_number, Figure};
-use crate::converge::ConvergenceReport;
+use super::{Figure, color, font, save, short_number};
 use crate::Result;
+use crate::converge::ConvergenceReport;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -42,11 +42,16 @@ impl Figure for Chart<'_> {
         (960, 680)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
         let r = self.0;
         root.fill(&WHITE).map_err(super::err)?;
         let ws: Vec<f64> = r.widths.iter().map(|s| s.width as f64).collect();
-        let (wmin, wmax) = ws.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &w| (a.min(w), b.max(w)));
+        let (wmin, wmax) = ws
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(a, b), &w| (a.min(w), b.max(w)));
         let mut lo = f64::INFINITY;
         let mut hi = 0.0f64;
         for s in &r.widths {
@@ -56,7 +61,10 @@ impl Figure for Chart<'_> {
                     hi = hi.max(e);
                 }
             }
-            for e in [s.ntk_rel_err_mean + s.ntk_rel_err_std, s.nngp_rel_err_mean + s.nngp_rel_err_std] {
+            for e in [
+                s.ntk_rel_err_mean + s.ntk_rel_err_std,
+                s.nngp_rel_err_mean + s.nngp_rel_err_std,
+            ] {
                 if e.is_finite() {
                     hi = hi.max(e);
                 }
@@ -68,7 +76,12 @@ impl Figure for Chart<'_> {
         }
         let (ylo, yhi) = (lo / 1.8, hi * 1.8);
         let (xlo, xhi) = (wmin / 1.6, wmax * 1.6);
-        let title_area = root.titled("Finite-width kernels converge to the infinite-width limit", super::bold(26.0)).map_err(super::err)?;
+        let title_area = root
+            .titled(
+                "Finite-width kernels converge to the infinite-width limit",
+                super::bold(26.0),
+            )
+            .map_err(super::err)?;
         let sub = format!(
             "{}  |  data {} ({} points, d = {})  |  {} seed{} per width",
             r.network.summary(),
@@ -78,7 +91,9 @@ impl Figure for Chart<'_> {
             r.seeds,
             if r.seeds == 1 { "" } else { "s" }
         );
-        let area = title_area.titled(&sub, font(16.0).color(&RGBColor(80, 80, 80))).map_err(super::err)?;
+        let area = title_area
+            .titled(&sub, font(16.0).color(&RGBColor(80, 80, 80)))
+            .map_err(super::err)?;
         let mut chart = ChartBuilder::on(&area)
             .margin(16)
             .x_label_area_size(56)
@@ -111,22 +126,38 @@ impl Figure for Chart<'_> {
                     .filter(|p| p.1 >= ylo && p.1 <= yhi)
                     .collect();
                 chart
-                    .draw_series(DashedLineSeries::new(pts, 8, 6, RGBColor(120, 120, 120).stroke_width(2)))
+                    .draw_series(DashedLineSeries::new(
+                        pts,
+                        8,
+                        6,
+                        RGBColor(120, 120, 120).stroke_width(2),
+                    ))
                     .map_err(super::err)?
                     .label("slope -1/2 (theory)")
-                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], RGBColor(120, 120, 120).stroke_width(2)));
+                    .legend(|(x, y)| {
+                        PathElement::new(
+                            vec![(x, y), (x + 24, y)],
+                            RGBColor(120, 120, 120).stroke_width(2),
+                        )
+                    });
             }
         }
 
-        let series: [(&str, Option<f64>, usize, bool); 2] =
-            [("NTK", r.ntk_slope, 0, true), ("NNGP", r.nngp_slope, 1, false)];
+        let series: [(&str, Option<f64>, usize, bool); 2] = [
+            ("NTK", r.ntk_slope, 0, true),
+            ("NNGP", r.nngp_slope, 1, false),
+        ];
         for (name, slope, ci, is_ntk) in series {
             let c = color(ci);
             let stat = |s: &crate::converge::WidthStats| {
                 if is_ntk {
                     (s.ntk_rel_err_mean, s.ntk_rel_err_std, s.ntk_rel_err.clone())
                 } else {
-                    (s.nngp_rel_err_mean, s.nngp_rel_err_std, s.nngp_rel_err.clone())
+                    (
+                        s.nngp_rel_err_mean,
+                        s.nngp_rel_err_std,
+                        s.nngp_rel_err.clone(),
+                    )
                 }
             };
             // the NNGP is drawn slightly to the right so error bars do not overlap
@@ -137,11 +168,18 @@ impl Figure for Chart<'_> {
                 .iter()
                 .flat_map(|s| {
                     let w = s.width as f64 * shift;
-                    stat(s).2.into_iter().filter(|e| *e > 0.0).map(move |e| (w, e))
+                    stat(s)
+                        .2
+                        .into_iter()
+                        .filter(|e| *e > 0.0)
+                        .map(move |e| (w, e))
                 })
                 .collect();
             chart
-                .draw_series(dots.into_iter().map(|p| Circle::new(p, 2, c.mix(0.35).filled())))
+                .draw_series(
+                    dots.into_iter()
+                        .map(|p| Circle::new(p, 2, c.mix(0.35).filled())),
+                )
                 .map_err(super::err)?;
             // error bars
             for s in &r.widths {
@@ -154,16 +192,31 @@ impl Figure for Chart<'_> {
                     chart
                         .draw_series([
                             PathElement::new(vec![(w, bot), (w, top)], c.stroke_width(2)),
-                            PathElement::new(vec![(w / cap, top), (w * cap, top)], c.stroke_width(2)),
-                            PathElement::new(vec![(w / cap, bot), (w * cap, bot)], c.stroke_width(2)),
+                            PathElement::new(
+                                vec![(w / cap, top), (w * cap, top)],
+                                c.stroke_width(2),
+                            ),
+                            PathElement::new(
+                                vec![(w / cap, bot), (w * cap, bot)],
+                                c.stroke_width(2),
+                            ),
                         ])
                         .map_err(super::err)?;
                 }
             }
-            let means: Vec<(f64, f64)> =
-                r.widths.iter().map(|s| (s.width as f64 * shift, stat(s).0)).filter(|p| p.1 > 0.0).collect();
-            chart.draw_series(LineSeries::new(means.clone(), c.stroke_width(3))).map_err(super::err)?;
-            let label = format!("{name}: mean +- std over seeds (fitted slope {})", slope_text(slope));
+            let means: Vec<(f64, f64)> = r
+                .widths
+                .iter()
+                .map(|s| (s.width as f64 * shift, stat(s).0))
+                .filter(|p| p.1 > 0.0)
+                .collect();
+            chart
+                .draw_series(LineSeries::new(means.clone(), c.stroke_width(3)))
+                .map_err(super::err)?;
+            let label = format!(
+                "{name}: mean +- std over seeds (fitted slope {})",
+                slope_text(slope)
+            );
             if is_ntk {
                 chart
                     .draw_series(means.iter().map(|&p| Circle::new(p, 6, c.filled())))

@@ -152,7 +152,11 @@ impl Chart {
             if !lo.is_finite() || !hi.is_finite() {
                 return None;
             }
-            let pad = if hi > lo { 0.04 * (hi - lo) } else { 0.5 * lo.abs().max(1.0) };
+            let pad = if hi > lo {
+                0.04 * (hi - lo)
+            } else {
+                0.5 * lo.abs().max(1.0)
+            };
             Some((lo - pad, hi + pad))
         };
         Some((span(&xs)?, span(&ys)?))
@@ -190,23 +194,32 @@ impl Chart {
             let mut upper: Vec<(f64, f64)> = Vec::new();
             let mut lower: Vec<(f64, f64)> = Vec::new();
             for i in 0..b.x.len().min(b.lo.len()).min(b.hi.len()) {
-                if let (Some(x), Some(lo), Some(hi)) = (self.tx(b.x[i]), self.ty(b.lo[i]), self.ty(b.hi[i])) {
+                if let (Some(x), Some(lo), Some(hi)) =
+                    (self.tx(b.x[i]), self.ty(b.lo[i]), self.ty(b.hi[i]))
+                {
                     upper.push((x, hi));
                     lower.push((x, lo));
                 }
             }
             lower.reverse();
             upper.extend(lower);
-            let a = chart.draw_series(std::iter::once(Polygon::new(upper, c.mix(0.22).filled()))).map_err(|e| e.to_string())?;
+            let a = chart
+                .draw_series(std::iter::once(Polygon::new(upper, c.mix(0.22).filled())))
+                .map_err(|e| e.to_string())?;
             if !b.label.is_empty() {
                 legend = true;
-                a.label(b.label.clone()).legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], c.mix(0.3).filled()));
+                a.label(b.label.clone()).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 18, y + 5)], c.mix(0.3).filled())
+                });
             }
         }
         for s in &self.series {
             let c = color(s.color);
-            let pts: Vec<(f64, f64)> =
-                s.points.iter().filter_map(|&(x, y)| Some((self.tx(x)?, self.ty(y)?))).collect();
+            let pts: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .filter_map(|&(x, y)| Some((self.tx(x)?, self.ty(y)?)))
+                .collect();
             let anno = match s.kind {
                 Kind::Line(w) => chart
                     .draw_series(LineSeries::new(pts, c.stroke_width(w)))
@@ -226,8 +239,9 @@ impl Chart {
                             .legend(move |(x, y)| Circle::new((x + 9, y), r.max(3), c.filled()));
                     }
                     Kind::Line(w) | Kind::Dashed(w) => {
-                        anno.label(s.label.clone())
-                            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(w)));
+                        anno.label(s.label.clone()).legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(w))
+                        });
                     }
                 }
             }
@@ -255,8 +269,13 @@ impl super::Figure for Chart {
         (900, 600)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
-        let ranges = self.ranges().ok_or_else(|| format!("plot `{}`: no drawable points", self.title))?;
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
+        let ranges = self
+            .ranges()
+            .ok_or_else(|| format!("plot `{}`: no drawable points", self.title))?;
         self.draw_in(root, ranges)
     }
 }
@@ -282,7 +301,11 @@ fn label(v: f64, log: bool) -> String {
         // two significant digits
         let mag = 10f64.powf(x.log10().floor() - 1.0);
         let r = (x / mag).round() * mag;
-        if (1.0..1e5).contains(&r) { format!("{}", r.round() as i64) } else { format!("{r:.1e}") }
+        if (1.0..1e5).contains(&r) {
+            format!("{}", r.round() as i64)
+        } else {
+            format!("{r:.1e}")
+        }
     } else if v == v.round() && v.abs() < 1e4 {
         format!("{}", v as i64)
     } else if v != 0.0 && (v.abs() >= 1e4 || v.abs() < 1e-2) {
@@ -304,7 +327,13 @@ pub fn log_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     }
     let (a, b) = (lo.ln(), hi.ln());
     (0..n)
-        .map(|i| if i + 1 == n { hi } else { (a + (b - a) * i as f64 / (n - 1) as f64).exp() })
+        .map(|i| {
+            if i + 1 == n {
+                hi
+            } else {
+                (a + (b - a) * i as f64 / (n - 1) as f64).exp()
+            }
+        })
         .collect()
 }
 
@@ -329,12 +358,16 @@ pub fn time_grid(flow: &GradientFlow, t_max: f64, n: usize) -> Vec<f64> {
     let spec = flow.spectrum();
     let lam = spec.eigenvalues();
     let lmax = lam.last().copied().unwrap_or(0.0);
-    let lmin = (0..lam.len()).find(|&i| !spec.is_null(i)).map_or(lmax, |i| lam[i]);
+    let lmin = (0..lam.len())
+        .find(|&i| !spec.is_null(i))
+        .map_or(lmax, |i| lam[i]);
     if !(lmax > 0.0 && s > 0.0) {
         return log_grid(1e-2, t_max.max(1.0), n);
     }
     let lo = 0.01 / (s * lmax);
-    let hi = (100.0 / (s * lmin)).min(lo * 1e10).max(if t_max.is_finite() { t_max } else { 0.0 });
+    let hi = (100.0 / (s * lmin))
+        .min(lo * 1e10)
+        .max(if t_max.is_finite() { t_max } else { 0.0 });
     log_grid(lo, hi.max(lo * 10.0), n)
 }
 
@@ -363,13 +396,19 @@ pub fn loss_figure(
     check: Option<&Comparison>,
 ) -> Result<Chart> {
     let t_max = steps.iter().copied().max().unwrap_or(0) as f64;
-    let t_max = check.and_then(|c| c.steps.last().copied()).map_or(t_max, |m| t_max.max(m as f64));
+    let t_max = check
+        .and_then(|c| c.steps.last().copied())
+        .map_or(t_max, |m| t_max.max(m as f64));
     let grid = time_grid(flow, t_max, 160);
     let pts: Vec<Point> = grid.iter().map(|&t| Point::Time(t)).collect();
     let p = flow.predict(f0_train, test, &pts)?;
     let mut series = vec![Series {
         label: "predicted train loss (flow)".into(),
-        points: grid.iter().copied().zip(p.loss_train.iter().copied()).collect(),
+        points: grid
+            .iter()
+            .copied()
+            .zip(p.loss_train.iter().copied())
+            .collect(),
         kind: Kind::Line(3),
         color: 6,
     }];
@@ -387,7 +426,11 @@ pub fn loss_figure(
         let x: Vec<f64> = steps.iter().map(|&k| k as f64).collect();
         series.push(Series {
             label: "predicted train loss (GD steps)".into(),
-            points: x.iter().copied().zip(ps.loss_train.iter().copied()).collect(),
+            points: x
+                .iter()
+                .copied()
+                .zip(ps.loss_train.iter().copied())
+                .collect(),
             kind: Kind::Markers(5),
             color: 6,
         });
@@ -404,24 +447,44 @@ pub fn loss_figure(
         let x: Vec<f64> = c.steps.iter().map(|&k| k as f64).collect();
         let mut seen = Vec::new();
         for r in &c.runs {
-            let ci = 1 + c.summary.iter().position(|s| s.width == r.width).unwrap_or(0);
+            let ci = 1 + c
+                .summary
+                .iter()
+                .position(|s| s.width == r.width)
+                .unwrap_or(0);
             let first = !seen.contains(&r.width);
             seen.push(r.width);
             series.push(Series {
-                label: if first { format!("trained, width {} (train)", r.width) } else { String::new() },
-                points: x.iter().copied().zip(r.loss_train.iter().copied()).collect(),
+                label: if first {
+                    format!("trained, width {} (train)", r.width)
+                } else {
+                    String::new()
+                },
+                points: x
+                    .iter()
+                    .copied()
+                    .zip(r.loss_train.iter().copied())
+                    .collect(),
                 kind: Kind::Line(1),
                 color: ci,
             });
             series.push(Series {
                 label: String::new(),
-                points: x.iter().copied().zip(r.predicted_loss_train.iter().copied()).collect(),
+                points: x
+                    .iter()
+                    .copied()
+                    .zip(r.predicted_loss_train.iter().copied())
+                    .collect(),
                 kind: Kind::Dashed(1),
                 color: ci,
             });
             if let Some(lt) = &r.loss_test {
                 series.push(Series {
-                    label: if first { format!("trained, width {} (test)", r.width) } else { String::new() },
+                    label: if first {
+                        format!("trained, width {} (test)", r.width)
+                    } else {
+                        String::new()
+                    },
                     points: x.iter().copied().zip(lt.iter().copied()).collect(),
                     kind: Kind::Markers(3),
                     color: ci,
@@ -473,7 +536,9 @@ pub fn modes_figure(flow: &GradientFlow, f0_train: Option<MatRef<'_, f64>>) -> R
     let mut modes: Vec<usize> = if n <= 8 {
         (0..n).collect()
     } else {
-        let mut m: Vec<usize> = (0..8).map(|i| ((n - 1) as f64 * (i as f64 / 7.0).powi(2)).round() as usize).collect();
+        let mut m: Vec<usize> = (0..8)
+            .map(|i| ((n - 1) as f64 * (i as f64 / 7.0).powi(2)).round() as usize)
+            .collect();
         m.dedup();
         m
     };
@@ -527,7 +592,10 @@ pub fn band_figure(
     order.sort_by(|&a, &b| m.mean[(a, col)].total_cmp(&m.mean[(b, col)]));
     let x: Vec<f64> = (0..nt).map(|i| i as f64).collect();
     let mean: Vec<f64> = order.iter().map(|&i| m.mean[(i, col)]).collect();
-    let sd: Vec<f64> = order.iter().map(|&i| m.cov[(i, i)].max(0.0).sqrt()).collect();
+    let sd: Vec<f64> = order
+        .iter()
+        .map(|&i| m.cov[(i, i)].max(0.0).sqrt())
+        .collect();
     let bands = vec![Band {
         label: "ensemble mean +- 2 sigma".into(),
         x: x.clone(),
@@ -544,7 +612,11 @@ pub fn band_figure(
     if let Some(y) = y_test {
         series.push(Series {
             label: "test target".into(),
-            points: order.iter().enumerate().map(|(j, &i)| (j as f64, y[(i, col)])).collect(),
+            points: order
+                .iter()
+                .enumerate()
+                .map(|(j, &i)| (j as f64, y[(i, col)]))
+                .collect(),
             kind: Kind::Markers(4),
             color: 6,
         });
@@ -552,16 +624,28 @@ pub fn band_figure(
     if let (Some(c), Some(si)) = (check, check_step) {
         let mut seen = Vec::new();
         for r in &c.runs {
-            let ci = 1 + c.summary.iter().position(|s| s.width == r.width).unwrap_or(0);
+            let ci = 1 + c
+                .summary
+                .iter()
+                .position(|s| s.width == r.width)
+                .unwrap_or(0);
             let first = !seen.contains(&r.width);
             seen.push(r.width);
             if let Some(f) = r.fx_test.get(si) {
                 series.push(Series {
-                    label: if first { format!("trained, width {}", r.width) } else { String::new() },
+                    label: if first {
+                        format!("trained, width {}", r.width)
+                    } else {
+                        String::new()
+                    },
                     points: order
                         .iter()
                         .enumerate()
-                        .filter_map(|(j, &i)| f.get(i).and_then(|row| row.get(col)).map(|&v| (j as f64, v)))
+                        .filter_map(|(j, &i)| {
+                            f.get(i)
+                                .and_then(|row| row.get(col))
+                                .map(|&v| (j as f64, v))
+                        })
                         .collect(),
                     kind: Kind::Markers(3),
                     color: ci,
@@ -592,7 +676,11 @@ pub fn band_figure(
 /// assert_eq!(ntk::plot::dynamics::width_figure(&c).series.len(), 2);
 /// ```
 pub fn width_figure(c: &Comparison) -> Chart {
-    let pts: Vec<(f64, f64)> = c.summary.iter().map(|s| (s.width as f64, s.relative_deviation_test)).collect();
+    let pts: Vec<(f64, f64)> = c
+        .summary
+        .iter()
+        .map(|s| (s.width as f64, s.relative_deviation_test))
+        .collect();
     let mut series = vec![Series {
         label: "trained vs predicted (relative rms, test)".into(),
         points: pts.clone(),
@@ -602,7 +690,10 @@ pub fn width_figure(c: &Comparison) -> Chart {
     if let Some(&(w0, d0)) = pts.first() {
         series.push(Series {
             label: "1 / sqrt(width)".into(),
-            points: pts.iter().map(|&(w, _)| (w, d0 * (w0 / w).sqrt())).collect(),
+            points: pts
+                .iter()
+                .map(|&(w, _)| (w, d0 * (w0 / w).sqrt()))
+                .collect(),
             kind: Kind::Dashed(1),
             color: 6,
         });

@@ -3,7 +3,7 @@
 //! [`MAX_CELLS`] per side are shown block-averaged (the title says so), which keeps the SVG
 //! small.
 
-use super::{bold, font, save, short_number, Figure};
+use super::{Figure, bold, font, save, short_number};
 use crate::{Error, Result};
 use faer::{Mat, MatRef};
 use plotters::coord::Shift;
@@ -34,7 +34,11 @@ const VIRIDIS: [(u8, u8, u8); 9] = [
 /// assert_eq!(ntk::plot::heatmap::viridis(1.0), RGBColor(253, 231, 37));
 /// ```
 pub fn viridis(t: f64) -> RGBColor {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let x = t * (VIRIDIS.len() - 1) as f64;
     let i = (x.floor() as usize).min(VIRIDIS.len() - 2);
     let f = x - i as f64;
@@ -100,11 +104,27 @@ pub fn heatmap(k: MatRef<'_, f64>, title: &str, stem: &Path) -> Result<Vec<PathB
     }
     let mut t = title.to_string();
     if cells.nrows() != k.nrows() || cells.ncols() != k.ncols() {
-        t.push_str(&format!(" ({} x {}, block-averaged to {} x {})", k.nrows(), k.ncols(), cells.nrows(), cells.ncols()));
+        t.push_str(&format!(
+            " ({} x {}, block-averaged to {} x {})",
+            k.nrows(),
+            k.ncols(),
+            cells.nrows(),
+            cells.ncols()
+        ));
     } else {
         t.push_str(&format!(" ({} x {})", k.nrows(), k.ncols()));
     }
-    save(&Chart { cells, rows: k.nrows(), cols: k.ncols(), title: t, lo, hi }, stem)
+    save(
+        &Chart {
+            cells,
+            rows: k.nrows(),
+            cols: k.ncols(),
+            title: t,
+            lo,
+            hi,
+        },
+        stem,
+    )
 }
 
 impl Figure for Chart {
@@ -112,7 +132,10 @@ impl Figure for Chart {
         (900, 780)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(super::err)?;
         let root = root.titled(&self.title, bold(22.0)).map_err(super::err)?;
         let (main, bar) = root.split_horizontally(780);
@@ -135,19 +158,33 @@ impl Figure for Chart {
             .axis_desc_style(font(16.0))
             .draw()
             .map_err(super::err)?;
-        let span = if self.hi > self.lo { self.hi - self.lo } else { 1.0 };
+        let span = if self.hi > self.lo {
+            self.hi - self.lo
+        } else {
+            1.0
+        };
         let (bh, bw) = (rows / pn as f64, cols / pm as f64);
         chart
             .draw_series((0..pm).flat_map(|j| {
                 (0..pn).map(move |i| {
                     let v = self.cells[(i, j)];
                     let c = viridis((v - self.lo) / span);
-                    Rectangle::new([(j as f64 * bw, i as f64 * bh), ((j + 1) as f64 * bw, (i + 1) as f64 * bh)], c.filled())
+                    Rectangle::new(
+                        [
+                            (j as f64 * bw, i as f64 * bh),
+                            ((j + 1) as f64 * bw, (i + 1) as f64 * bh),
+                        ],
+                        c.filled(),
+                    )
                 })
             }))
             .map_err(super::err)?;
         // colour bar
-        let (blo, bhi) = if self.hi > self.lo { (self.lo, self.hi) } else { (self.lo - 0.5, self.lo + 0.5) };
+        let (blo, bhi) = if self.hi > self.lo {
+            (self.lo, self.hi)
+        } else {
+            (self.lo - 0.5, self.lo + 0.5)
+        };
         let mut cb = ChartBuilder::on(&bar)
             .margin_top(12)
             .margin_bottom(56)
@@ -166,7 +203,10 @@ impl Figure for Chart {
         cb.draw_series((0..steps).map(|s| {
             let a = blo + (bhi - blo) * s as f64 / steps as f64;
             let b = blo + (bhi - blo) * (s + 1) as f64 / steps as f64;
-            Rectangle::new([(0.0, a), (1.0, b)], viridis(s as f64 / (steps - 1) as f64).filled())
+            Rectangle::new(
+                [(0.0, a), (1.0, b)],
+                viridis(s as f64 / (steps - 1) as f64).filled(),
+            )
         }))
         .map_err(super::err)?;
         Ok(())

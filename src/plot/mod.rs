@@ -117,11 +117,18 @@ pub trait Figure {
     ///
     /// # Errors
     /// A message, e.g. from [`err`].
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String>;
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String>;
 }
 
 fn draw_failed(path: &Path, msg: String) -> Error {
-    Error::Io { path: path.to_path_buf(), source: std::io::Error::other(format!("cannot draw plot: {msg}")), usage: false }
+    Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(format!("cannot draw plot: {msg}")),
+        usage: false,
+    }
 }
 
 /// Draw `fig` and write `<stem>.png` and `<stem>.svg` (each atomically: a failed run leaves
@@ -140,16 +147,21 @@ pub fn save(fig: &impl Figure, stem: &Path) -> Result<Vec<PathBuf>> {
     {
         let root = SVGBackend::with_string(&mut text, (w, h)).into_drawing_area();
         fig.draw(&root).map_err(|m| draw_failed(&svg, m))?;
-        root.present().map_err(|e| draw_failed(&svg, e.to_string()))?;
+        root.present()
+            .map_err(|e| draw_failed(&svg, e.to_string()))?;
     }
     // PNG: plotters encodes by file extension, so render to a temporary `.png` in the same
     // directory and rename it into place.
-    let dir = png.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = png
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     crate::io::check_writable(&png)?;
     static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let tmp = dir.join(format!(
         ".{}.{}-{}.tmp.png",
-        png.file_name().map_or_else(|| "plot".into(), |n| n.to_string_lossy()),
+        png.file_name()
+            .map_or_else(|| "plot".into(), |n| n.to_string_lossy()),
         std::process::id(),
         COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     ));
@@ -164,7 +176,11 @@ pub fn save(fig: &impl Figure, stem: &Path) -> Result<Vec<PathBuf>> {
     }
     if let Err(e) = std::fs::rename(&tmp, &png) {
         let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Io { path: png, source: e, usage: false });
+        return Err(Error::Io {
+            path: png,
+            source: e,
+            usage: false,
+        });
     }
     crate::io::write_atomic(&svg, |wr| wr.write_all(text.as_bytes()))?;
     Ok(vec![png, svg])
@@ -190,4 +206,3 @@ pub fn short_number(v: f64) -> String {
         }
     }
 }
-

@@ -2,9 +2,9 @@
 //! circle against `gamma`, one thin line per seed (colour = width), the infinite-width NTK as a
 //! thick dashed black line; left panel at initialization, right panel after training.
 
-use super::{bold, color, font, save, Figure};
-use crate::converge::ProfileReport;
+use super::{Figure, bold, color, font, save};
 use crate::Result;
+use crate::converge::ProfileReport;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -33,25 +33,33 @@ struct Chart<'a> {
 /// # Ok::<(), ntk::Error>(())
 /// ```
 pub fn profile(report: &ProfileReport, subtitle: &str, dir: &Path) -> Result<Vec<PathBuf>> {
-    save(&Chart { report, subtitle: subtitle.to_string() }, &dir.join("profile"))
+    save(
+        &Chart {
+            report,
+            subtitle: subtitle.to_string(),
+        },
+        &dir.join("profile"),
+    )
 }
 
 impl Figure for Chart<'_> {
     fn size(&self) -> (u32, u32) {
         let trained = self.report.curves.iter().any(|c| c.trained.is_some());
-        if trained {
-            (1400, 640)
-        } else {
-            (900, 640)
-        }
+        if trained { (1400, 640) } else { (900, 640) }
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
         let r = self.report;
         root.fill(&WHITE).map_err(super::err)?;
         let trained = r.curves.iter().any(|c| c.trained.is_some());
         let root = root
-            .titled("NTK on the unit circle: Theta(x0, x(gamma)), x0 = (1, 0)", bold(26.0))
+            .titled(
+                "NTK on the unit circle: Theta(x0, x(gamma)), x0 = (1, 0)",
+                bold(26.0),
+            )
             .map_err(super::err)?;
         let mut sub = self.subtitle.clone();
         if trained {
@@ -63,7 +71,9 @@ impl Figure for Chart<'_> {
                 r.config.n_train
             ));
         }
-        let root = root.titled(&sub, font(15.0).color(&RGBColor(80, 80, 80))).map_err(super::err)?;
+        let root = root
+            .titled(&sub, font(15.0).color(&RGBColor(80, 80, 80)))
+            .map_err(super::err)?;
 
         // shared y range
         let mut lo = f64::INFINITY;
@@ -85,7 +95,11 @@ impl Figure for Chart<'_> {
         }
         let pad = 0.06 * (hi - lo).max(1e-12);
         let (ylo, yhi) = (lo - pad, hi + pad);
-        let panels: Vec<DrawingArea<DB, Shift>> = if trained { root.split_evenly((1, 2)) } else { vec![root.clone()] };
+        let panels: Vec<DrawingArea<DB, Shift>> = if trained {
+            root.split_evenly((1, 2))
+        } else {
+            vec![root.clone()]
+        };
         let mut widths: Vec<usize> = r.curves.iter().map(|c| c.width).collect();
         widths.dedup();
         let pi = std::f64::consts::PI;
@@ -121,13 +135,25 @@ impl Figure for Chart<'_> {
                 let mut first = true;
                 let n_seeds = r.curves.iter().filter(|cv| cv.width == w).count();
                 for cv in r.curves.iter().filter(|cv| cv.width == w) {
-                    let vals = if p == 0 { Some(&cv.init) } else { cv.trained.as_ref() };
+                    let vals = if p == 0 {
+                        Some(&cv.init)
+                    } else {
+                        cv.trained.as_ref()
+                    };
                     let Some(vals) = vals else { continue };
-                    let pts: Vec<(f64, f64)> = r.gamma.iter().copied().zip(vals.iter().copied()).collect();
-                    let s = chart.draw_series(LineSeries::new(pts, c.mix(alpha).stroke_width(2))).map_err(super::err)?;
+                    let pts: Vec<(f64, f64)> =
+                        r.gamma.iter().copied().zip(vals.iter().copied()).collect();
+                    let s = chart
+                        .draw_series(LineSeries::new(pts, c.mix(alpha).stroke_width(2)))
+                        .map_err(super::err)?;
                     if first {
-                        s.label(format!("width {w} ({n_seeds} seed{})", if n_seeds == 1 { "" } else { "s" }))
-                            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+                        s.label(format!(
+                            "width {w} ({n_seeds} seed{})",
+                            if n_seeds == 1 { "" } else { "s" }
+                        ))
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3))
+                        });
                         first = false;
                     }
                 }
@@ -139,7 +165,12 @@ impl Figure for Chart<'_> {
                     continue;
                 }
                 drawn.push(&a.values);
-                let pts: Vec<(f64, f64)> = r.gamma.iter().copied().zip(a.values.iter().copied()).collect();
+                let pts: Vec<(f64, f64)> = r
+                    .gamma
+                    .iter()
+                    .copied()
+                    .zip(a.values.iter().copied())
+                    .collect();
                 let label = if r.analytic.iter().all(|b| b.values == a.values) {
                     "infinite width (analytic NTK)".to_string()
                 } else {
@@ -149,7 +180,9 @@ impl Figure for Chart<'_> {
                     .draw_series(DashedLineSeries::new(pts, 10, 6, BLACK.stroke_width(3)))
                     .map_err(super::err)?
                     .label(label)
-                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(3)));
+                    .legend(|(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(3))
+                    });
             }
             chart
                 .configure_series_labels()

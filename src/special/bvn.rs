@@ -69,11 +69,11 @@
 //! (tests below): relative error of G below 2e-15. The quadrature rules (nodes computed by
 //! Golub–Welsch in 60-digit arithmetic) are checked by their moments.
 
-use super::normal::{cdf, mills, FRAC_1_SQRT_2PI, SQRT_2PI};
-use rules::{GL10, GL12, GL14, GL16, GL20, GL6, GL8, HH12, HH16, HH24, LAG24};
+use super::normal::{FRAC_1_SQRT_2PI, SQRT_2PI, cdf, mills};
+use rules::{GL6, GL8, GL10, GL12, GL14, GL16, GL20, HH12, HH16, HH24, LAG24};
 
 /// Gauss–Legendre rules on [-1, 1] (positive nodes and their weights), shared with other modules.
-pub(crate) use rules::{GL12 as GL12_PUB, GL6 as GL6_PUB, GL8 as GL8_PUB};
+pub(crate) use rules::{GL6 as GL6_PUB, GL8 as GL8_PUB, GL12 as GL12_PUB};
 
 const INV_2PI: f64 = 0.5 * std::f64::consts::FRAC_1_PI;
 /// Above this |rho| the Drezner–Wesolowsky integral from 0 is replaced (Genz 2004).
@@ -131,7 +131,11 @@ pub fn phi2_r(h: f64, k: f64, rho: f64, r: f64) -> f64 {
     let rho = rho.clamp(-1.0, 1.0);
     let r = r.clamp(0.0, 1.0);
     if r == 0.0 {
-        return if rho > 0.0 { cdf(h.min(k)) } else { (cdf(h) - cdf(-k)).max(0.0) };
+        return if rho > 0.0 {
+            cdf(h.min(k))
+        } else {
+            (cdf(h) - cdf(-k)).max(0.0)
+        };
     }
     let p = if rho.abs() < RHO_HIGH {
         let rule: &[(f64, f64)] = if rho.abs() < 0.3 {
@@ -164,16 +168,25 @@ pub fn phi2_r(h: f64, k: f64, rho: f64, r: f64) -> f64 {
 /// Genz's |rho| >= 0.925 branch for the upper orthant `P(x > hh, y > kk)`.
 fn upper_high(hh: f64, kk: f64, rho: f64, r: f64) -> f64 {
     let h = hh;
-    let (k, hk) = if rho < 0.0 { (-kk, -hh * kk) } else { (kk, hh * kk) };
+    let (k, hk) = if rho < 0.0 {
+        (-kk, -hh * kk)
+    } else {
+        (kk, hh * kk)
+    };
     let a2 = r * r;
     let bs = (h - k) * (h - k);
     let c = (4.0 - hk) / 8.0;
     let d = (12.0 - hk) / 16.0;
-    let mut bvn =
-        r * (-(bs / a2 + hk) / 2.0).exp() * (1.0 - c * (bs - a2) * (1.0 - d * bs / 5.0) / 3.0 + c * d * a2 * a2 / 5.0);
+    let mut bvn = r
+        * (-(bs / a2 + hk) / 2.0).exp()
+        * (1.0 - c * (bs - a2) * (1.0 - d * bs / 5.0) / 3.0 + c * d * a2 * a2 / 5.0);
     if hk > -160.0 {
         let b = bs.sqrt();
-        bvn -= (-hk / 2.0).exp() * SQRT_2PI * cdf(-b / r) * b * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0);
+        bvn -= (-hk / 2.0).exp()
+            * SQRT_2PI
+            * cdf(-b / r)
+            * b
+            * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0);
     }
     let half = r / 2.0;
     for &(x, w) in &GL20 {
@@ -185,7 +198,10 @@ fn upper_high(hh: f64, kk: f64, rho: f64, r: f64) -> f64 {
                 continue;
             }
             let opr = 1.0 + rs;
-            bvn += half * w * e1 * ((-hk * xs / (2.0 * opr * opr)).exp() / rs - (1.0 + c * xs * (1.0 + d * xs)));
+            bvn += half
+                * w
+                * e1
+                * ((-hk * xs / (2.0 * opr * opr)).exp() / rs - (1.0 + c * xs * (1.0 + d * xs)));
         }
     }
     bvn = -bvn * INV_2PI;
@@ -234,9 +250,21 @@ pub fn tilts(a: f64, b: f64, rho: f64, r: f64) -> Tilts {
     let (m_a, m_b) = (mills(a), mills(b));
     if r == 0.0 {
         return if rho > 0.0 {
-            Tilts { u: m_a, v: m_b, uv: mills(a + b), m_a, m_b }
+            Tilts {
+                u: m_a,
+                v: m_b,
+                uv: mills(a + b),
+                m_a,
+                m_b,
+            }
         } else {
-            Tilts { u: 0.0, v: 0.0, uv: 0.0, m_a, m_b }
+            Tilts {
+                u: 0.0,
+                v: 0.0,
+                uv: 0.0,
+                m_a,
+                m_b,
+            }
         };
     }
     if rho.abs() < RHO_HIGH && a.max(b) <= A_DW {
@@ -275,8 +303,14 @@ fn dw_rule(abs_rho: f64, amax: f64) -> &'static [(f64, f64)] {
         (3.0, [(0.1, 6), (0.3, 8), (0.5, 10), (0.7, 12), (0.8, 14), (1.0, 16), (1.0, 16)]),
         (f64::INFINITY, [(0.1, 6), (0.2, 8), (0.4, 10), (0.5, 12), (0.7, 14), (0.85, 16), (1.0, 20)]),
     ];
-    let row = TABLE.iter().find(|(a, _)| amax <= *a).map_or(&TABLE[4].1, |(_, r)| r);
-    let n = row.iter().find(|(rho, _)| abs_rho < *rho).map_or(20, |&(_, n)| n);
+    let row = TABLE
+        .iter()
+        .find(|(a, _)| amax <= *a)
+        .map_or(&TABLE[4].1, |(_, r)| r);
+    let n = row
+        .iter()
+        .find(|(rho, _)| abs_rho < *rho)
+        .map_or(20, |&(_, n)| n);
     match n {
         6 => &GL6,
         8 => &GL8,
@@ -293,7 +327,15 @@ fn dw_tilts(a: f64, b: f64, rho: f64, r: f64, m_a: f64, m_b: f64) -> (f64, f64, 
     dw_tilts_rule(a, b, rho, r, m_a, m_b, dw_rule(rho.abs(), a.max(b)))
 }
 
-fn dw_tilts_rule(a: f64, b: f64, rho: f64, r: f64, m_a: f64, m_b: f64, rule: &[(f64, f64)]) -> (f64, f64, f64) {
+fn dw_tilts_rule(
+    a: f64,
+    b: f64,
+    rho: f64,
+    r: f64,
+    m_a: f64,
+    m_b: f64,
+    rule: &[(f64, f64)],
+) -> (f64, f64, f64) {
     let (a2, b2, ab) = (a * a, b * b, a * b);
     let ss = a2 + b2;
     // base terms exp(Q/2) Phi(h) Phi(k)
@@ -315,7 +357,10 @@ fn dw_tilts_rule(a: f64, b: f64, rho: f64, r: f64, m_a: f64, m_b: f64, rule: &[(
     let (mut su, mut sv, mut suv) = (0.0, 0.0, 0.0);
     for &(x, w) in rule {
         // tau = T (1 +- x) / 2, T - tau = T (1 -+ x) / 2
-        for (tau, tm) in [(0.5 * tt * (1.0 + x), 0.5 * tt * (1.0 - x)), (0.5 * tt * (1.0 - x), 0.5 * tt * (1.0 + x))] {
+        for (tau, tm) in [
+            (0.5 * tt * (1.0 + x), 0.5 * tt * (1.0 - x)),
+            (0.5 * tt * (1.0 - x), 0.5 * tt * (1.0 + x)),
+        ] {
             let omtt = 1.0 - tt * tau;
             let d = opt2 * (1.0 - tau * tau);
             let wq = tm * omtt / d;
@@ -377,7 +422,10 @@ impl Rotated {
         } else {
             &HH16
         };
-        Rotated { herm, ..Rotated::new(rho, r) }
+        Rotated {
+            herm,
+            ..Rotated::new(rho, r)
+        }
     }
 
     fn new(rho: f64, r: f64) -> Self {
@@ -388,7 +436,12 @@ impl Rotated {
             let omr = 1.0 - rho;
             (r * r / omr, omr)
         };
-        Rotated { r, cp: (0.5 * opr).sqrt(), mu: (0.5 * omr).sqrt(), herm: &HH24 }
+        Rotated {
+            r,
+            cp: (0.5 * opr).sqrt(),
+            mu: (0.5 * omr).sqrt(),
+            herm: &HH24,
+        }
     }
 
     /// (G(a, 0), G(0, b), G(a, b)), sharing the exponentials when one rule serves all.
@@ -623,7 +676,7 @@ mod rules {
 
 #[cfg(test)]
 mod tests {
-    use super::rules::{GL10, GL12, GL14, GL16, GL20, GL6, GL8, HH12, HH16, HH24, LAG24};
+    use super::rules::{GL6, GL8, GL10, GL12, GL14, GL16, GL20, HH12, HH16, HH24, LAG24};
     use super::*;
     use crate::special::normal::pdf;
 
@@ -633,7 +686,10 @@ mod tests {
             let n = 2 * rule.len();
             for k in (0..2 * n).step_by(2) {
                 let s: f64 = rule.iter().map(|&(x, w)| 2.0 * w * x.powi(k as i32)).sum();
-                assert!((s - 2.0 / (k as f64 + 1.0)).abs() < 4e-16, "GL{n} moment {k}: {s}");
+                assert!(
+                    (s - 2.0 / (k as f64 + 1.0)).abs() < 4e-16,
+                    "GL{n} moment {k}: {s}"
+                );
             }
         }
         // half-Gaussian: m_k = int_0^inf y^k e^{-y^2/2} dy, m_k = (k-1) m_{k-2}
@@ -646,7 +702,11 @@ mod tests {
         for rule in [&HH12[..], &HH16, &HH24] {
             for (k, &mk) in m.iter().enumerate().take(2 * rule.len()) {
                 let s: f64 = rule.iter().map(|&(y, w)| w * y.powi(k as i32)).sum();
-                assert!((s / mk - 1.0).abs() < 1e-14, "HH{} moment {k}: {s} vs {mk}", rule.len());
+                assert!(
+                    (s / mk - 1.0).abs() < 1e-14,
+                    "HH{} moment {k}: {s} vs {mk}",
+                    rule.len()
+                );
             }
         }
         let mut fact = 1.0f64;
@@ -655,7 +715,10 @@ mod tests {
                 fact *= k as f64;
             }
             let s: f64 = LAG24.iter().map(|&(x, w)| w * x.powi(k)).sum();
-            assert!((s / fact - 1.0).abs() < 1e-13, "LAG24 moment {k}: {s} vs {fact}");
+            assert!(
+                (s / fact - 1.0).abs() < 1e-13,
+                "LAG24 moment {k}: {s} vs {fact}"
+            );
         }
     }
 
@@ -699,7 +762,11 @@ mod tests {
             }
             let v = hw * panel;
             let t = total + v;
-            comp += if total.abs() >= v.abs() { (total - t) + v } else { (v - t) + total };
+            comp += if total.abs() >= v.abs() {
+                (total - t) + v
+            } else {
+                (v - t) + total
+            };
             total = t;
         }
         total + comp
@@ -707,7 +774,9 @@ mod tests {
 
     #[test]
     fn phi2_matches_brute_force_quadrature() {
-        let grid = [-8.0, -5.0, -3.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0];
+        let grid = [
+            -8.0, -5.0, -3.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0,
+        ];
         let rhos = [-0.999_999, -0.9, -0.5, 0.0, 0.3, 0.95, 0.999_999];
         let mut worst = 0.0f64;
         for &rho in &rhos {
@@ -717,7 +786,10 @@ mod tests {
                     let want = phi2_brute(h, k, rho);
                     let err = (got - want).abs();
                     worst = worst.max(err);
-                    assert!(err < 1e-15, "Phi2({h}, {k}; {rho}) = {got:e}, brute force {want:e}");
+                    assert!(
+                        err < 1e-15,
+                        "Phi2({h}, {k}; {rho}) = {got:e}, brute force {want:e}"
+                    );
                 }
             }
         }
@@ -727,7 +799,9 @@ mod tests {
     #[test]
     fn phi2_identities() {
         let grid = [-6.0, -2.5, -1.0, -0.3, 0.0, 0.4, 1.2, 2.0, 4.5];
-        let rhos = [-0.999_999, -0.97, -0.9, -0.6, -0.2, 0.0, 0.25, 0.5, 0.8, 0.93, 0.99, 0.999_999];
+        let rhos = [
+            -0.999_999, -0.97, -0.9, -0.6, -0.2, 0.0, 0.25, 0.5, 0.8, 0.93, 0.99, 0.999_999,
+        ];
         for &rho in &rhos {
             for &h in &grid {
                 for &k in &grid {
@@ -737,7 +811,11 @@ mod tests {
                     assert!((p - phi2(k, h, rho)).abs() < 2e-16, "sym {h} {k} {rho}");
                     // Phi2(h,k,rho) + Phi2(h,-k,-rho) = Phi(h)
                     let s = p + phi2(h, -k, -rho);
-                    assert!((s - cdf(h)).abs() < 4e-16, "complement {h} {k} {rho}: {s} vs {}", cdf(h));
+                    assert!(
+                        (s - cdf(h)).abs() < 4e-16,
+                        "complement {h} {k} {rho}: {s} vs {}",
+                        cdf(h)
+                    );
                     if rho == 0.0 {
                         assert!((p - cdf(h) * cdf(k)).abs() < 1e-16);
                     }
@@ -1096,7 +1174,10 @@ mod tests {
             let got = tilted(a1, a2, rho, r);
             let err = (got / want - 1.0).abs();
             worst = worst.max(err);
-            assert!(err < 2e-15, "G({a1}, {a2}; {rho}) = {got:e}, want {want:e} (rel {err:.1e})");
+            assert!(
+                err < 2e-15,
+                "G({a1}, {a2}; {rho}) = {got:e}, want {want:e} (rel {err:.1e})"
+            );
             // the single tilts agree with the two-tilt entry point
             if a2 == 0.0 {
                 let t = tilts(a1, 0.0, rho, r);
@@ -1131,12 +1212,20 @@ mod tests {
                     let rho_abs = lo + (hi - lo) * k as f64 / 20.0;
                     for rho in [rho_abs, -rho_abs] {
                         let r = ((1.0 - rho) * (1.0 + rho)).sqrt();
-                        for &(fa, fb) in &[(1.0, 0.0), (1.0, 1.0), (1.0, 0.6), (1.0, 0.2), (0.5, 0.5), (0.2, 0.1)] {
+                        for &(fa, fb) in &[
+                            (1.0, 0.0),
+                            (1.0, 1.0),
+                            (1.0, 0.6),
+                            (1.0, 0.2),
+                            (0.5, 0.5),
+                            (0.2, 0.1),
+                        ] {
                             let (a, b) = (am * fa, am * fb);
                             let g = Rotated::new(rho, r);
                             let want = [g.tilt(a, 0.0), g.tilt(0.0, b), g.tilt(a, b)];
                             for (i, rule) in rules.iter().enumerate() {
-                                let (u, v, uv) = dw_tilts_rule(a, b, rho, r, mills(a), mills(b), rule);
+                                let (u, v, uv) =
+                                    dw_tilts_rule(a, b, rho, r, mills(a), mills(b), rule);
                                 // (two tilts, rho < 0: production switches to the rotated form
                                 // where D-W cancels; exclude that rounding-limited part)
                                 let n = if rho < 0.0 && b > 0.0 { 2 } else { 3 };
@@ -1147,7 +1236,10 @@ mod tests {
                         }
                     }
                 }
-                println!("  |rho| in [{lo}, {hi}): {}", worst.iter().map(|e| format!("{e:8.1}")).collect::<String>());
+                println!(
+                    "  |rho| in [{lo}, {hi}): {}",
+                    worst.iter().map(|e| format!("{e:8.1}")).collect::<String>()
+                );
             }
         }
     }
@@ -1165,14 +1257,23 @@ mod tests {
                     for k in 0..=20 {
                         let rho: f64 = sign * (lo + (hi - lo) * k as f64 / 20.0);
                         let r = ((1.0 - rho) * (1.0 + rho)).sqrt();
-                        for &(fa, fb) in
-                            &[(1.0, 0.0), (1.0, 1.0), (1.0, 0.6), (1.0, 0.2), (0.5, 0.5), (0.2, 0.1), (0.05, 0.02)]
-                        {
+                        for &(fa, fb) in &[
+                            (1.0, 0.0),
+                            (1.0, 1.0),
+                            (1.0, 0.6),
+                            (1.0, 0.2),
+                            (0.5, 0.5),
+                            (0.2, 0.1),
+                            (0.05, 0.02),
+                        ] {
                             let (a, b) = (am * fa, am * fb);
                             let g = Rotated::new(rho, r);
                             let want = [g.tilt(a, 0.0), g.tilt(0.0, b), g.tilt(a, b)];
                             for (i, rule) in rules.iter().enumerate() {
-                                let h = Rotated { herm: rule, ..Rotated::new(rho, r) };
+                                let h = Rotated {
+                                    herm: rule,
+                                    ..Rotated::new(rho, r)
+                                };
                                 let got = [h.tilt(a, 0.0), h.tilt(0.0, b), h.tilt(a, b)];
                                 for (x, y) in got.iter().zip(&want) {
                                     worst[i] = worst[i].max((x / y - 1.0).abs() / f64::EPSILON);
@@ -1183,7 +1284,10 @@ mod tests {
                     println!(
                         "  rho in {}[{lo}, {hi}): {}",
                         if sign < 0.0 { "-" } else { "" },
-                        worst.iter().map(|e| format!("{e:10.1}")).collect::<String>()
+                        worst
+                            .iter()
+                            .map(|e| format!("{e:10.1}"))
+                            .collect::<String>()
                     );
                 }
             }
@@ -1223,7 +1327,10 @@ mod tests {
                 let t = tilts(a, b, rho, r);
                 let q = a * a + b * b + 2.0 * rho * a * b;
                 let want = (0.5 * q).exp() * phi2_r(-(a + rho * b), -(b + rho * a), rho, r);
-                assert!((t.uv - want).abs() < 1e-15 * (0.5 * q).exp(), "{a} {b} {rho}");
+                assert!(
+                    (t.uv - want).abs() < 1e-15 * (0.5 * q).exp(),
+                    "{a} {b} {rho}"
+                );
                 let want = (0.5 * a * a).exp() * phi2_r(-a, -rho * a, rho, r);
                 assert!((t.u - want).abs() < 1e-15 * (0.5 * a * a).exp());
             }

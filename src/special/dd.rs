@@ -41,7 +41,6 @@ impl Dd {
     pub fn to_f64(self) -> f64 {
         self.hi + self.lo
     }
-
 }
 
 impl std::ops::Add for Dd {
@@ -54,7 +53,6 @@ impl std::ops::Add for Dd {
         let (hi, lo) = two_sum(s, e);
         Dd { hi, lo }
     }
-
 }
 
 impl std::ops::Neg for Dd {
@@ -62,7 +60,10 @@ impl std::ops::Neg for Dd {
     /// Negation.
     #[inline]
     fn neg(self) -> Dd {
-        Dd { hi: -self.hi, lo: -self.lo }
+        Dd {
+            hi: -self.hi,
+            lo: -self.lo,
+        }
     }
 }
 
@@ -129,7 +130,9 @@ mod tests {
             let e = (-b).mul_add(c, w);
             a.mul_add(d, -w) + e
         };
-        let exact = m(x[0], x[1], y[0], y[1]).powi(2) + m(x[0], x[2], y[0], y[2]).powi(2) + m(x[1], x[2], y[1], y[2]).powi(2);
+        let exact = m(x[0], x[1], y[0], y[1]).powi(2)
+            + m(x[0], x[2], y[0], y[2]).powi(2)
+            + m(x[1], x[2], y[1], y[2]).powi(2);
         // double-double: absolute error ~ 2^-104 |x|^2 |y|^2 (the determinant cancels 24 digits here)
         let scale = xx.to_f64() * yy.to_f64();
         assert!((det - exact).abs() < 1e-30 * scale, "{det} vs {exact}");

@@ -45,9 +45,27 @@ pub fn atan_nonneg(x: f64) -> f64 {
     let small = x <= 0.66;
     let x_big = -1.0 / x;
     let x_mid = (x - 1.0) / (x + 1.0);
-    let xr = if big { x_big } else if small { x } else { x_mid };
-    let y = if big { FRAC_PI_2 } else if small { 0.0 } else { FRAC_PI_4 };
-    let extra = if big { MOREBITS } else if small { 0.0 } else { 0.5 * MOREBITS };
+    let xr = if big {
+        x_big
+    } else if small {
+        x
+    } else {
+        x_mid
+    };
+    let y = if big {
+        FRAC_PI_2
+    } else if small {
+        0.0
+    } else {
+        FRAC_PI_4
+    };
+    let extra = if big {
+        MOREBITS
+    } else if small {
+        0.0
+    } else {
+        0.5 * MOREBITS
+    };
     let z = xr * xr;
     let p = (((P[0] * z + P[1]) * z + P[2]) * z + P[3]) * z + P[4];
     let q = ((((z + Q[0]) * z + Q[1]) * z + Q[2]) * z + Q[3]) * z + Q[4];
@@ -69,11 +87,35 @@ pub fn atan_nonneg(x: f64) -> f64 {
 pub fn atan_ratio(y: f64, x: f64) -> f64 {
     let big = y > T3P8 * x;
     let small = y <= 0.66 * x;
-    let num = if big { -x } else if small { y } else { y - x };
-    let den = if big { y } else if small { x } else { y + x };
+    let num = if big {
+        -x
+    } else if small {
+        y
+    } else {
+        y - x
+    };
+    let den = if big {
+        y
+    } else if small {
+        x
+    } else {
+        y + x
+    };
     let xr = if den > 0.0 { num / den } else { 0.0 };
-    let base = if big { FRAC_PI_2 } else if small { 0.0 } else { FRAC_PI_4 };
-    let extra = if big { MOREBITS } else if small { 0.0 } else { 0.5 * MOREBITS };
+    let base = if big {
+        FRAC_PI_2
+    } else if small {
+        0.0
+    } else {
+        FRAC_PI_4
+    };
+    let extra = if big {
+        MOREBITS
+    } else if small {
+        0.0
+    } else {
+        0.5 * MOREBITS
+    };
     let z = xr * xr;
     let p = (((P[0] * z + P[1]) * z + P[2]) * z + P[3]) * z + P[4];
     let q = ((((z + Q[0]) * z + Q[1]) * z + Q[2]) * z + Q[3]) * z + Q[4];
@@ -110,11 +152,7 @@ pub fn atan2_nonneg(y: f64, x: f64) -> f64 {
 #[inline]
 pub fn atan2_xpos(y: f64, x: f64) -> f64 {
     let a = atan_nonneg(y.abs() / x);
-    if y < 0.0 {
-        -a
-    } else {
-        a
-    }
+    if y < 0.0 { -a } else { a }
 }
 
 #[cfg(test)]
@@ -134,8 +172,20 @@ mod tests {
             let x = 10f64.powf(-10.0 + 20.0 * k as f64 / n as f64);
             worst = worst.max(ulps(atan_nonneg(x), x.atan()));
         }
-        for x in [0.0, 0.66, 0.66 + 1e-16, T3P8, T3P8 * (1.0 + 1e-16), 1.0, f64::MAX, f64::INFINITY] {
-            assert!(ulps(atan_nonneg(x), x.atan()) <= 2.0 || atan_nonneg(x) == x.atan(), "{x}");
+        for x in [
+            0.0,
+            0.66,
+            0.66 + 1e-16,
+            T3P8,
+            T3P8 * (1.0 + 1e-16),
+            1.0,
+            f64::MAX,
+            f64::INFINITY,
+        ] {
+            assert!(
+                ulps(atan_nonneg(x), x.atan()) <= 2.0 || atan_nonneg(x) == x.atan(),
+                "{x}"
+            );
         }
         println!("worst atan error: {worst:.3} ulp");
         assert!(worst <= 2.0, "worst {worst} ulp");
@@ -165,7 +215,10 @@ mod tests {
             let t = PI * i as f64 / 1999.0;
             let (y, x) = (t.sin().abs(), t.cos());
             let (a, b) = (atan2_nonneg(y, x), y.atan2(x));
-            assert!((a - b).abs() <= 4.0 * f64::EPSILON * b.abs().max(1e-300) + 1e-300, "{t}: {a} {b}");
+            assert!(
+                (a - b).abs() <= 4.0 * f64::EPSILON * b.abs().max(1e-300) + 1e-300,
+                "{t}: {a} {b}"
+            );
             worst = worst.max((a - b).abs());
             let (a, b) = (atan2_xpos(-y, x.abs() + 1e-3), (-y).atan2(x.abs() + 1e-3));
             assert!((a - b).abs() <= 4.0 * f64::EPSILON * b.abs().max(1e-300) + 1e-300);

@@ -352,7 +352,10 @@ mod tests {
         ];
         for &(x, p) in &cases {
             let got = cdf(x);
-            assert!((got / p - 1.0).abs() < 4e-16, "Phi({x}) = {got:e}, want {p:e}");
+            assert!(
+                (got / p - 1.0).abs() < 4e-16,
+                "Phi({x}) = {got:e}, want {p:e}"
+            );
         }
         assert!((cdf(1.5) - (1.0 - 0.066_807_201_268_858_07)).abs() < 2e-16);
     }
@@ -371,7 +374,10 @@ mod tests {
         ];
         for &(z, m) in &cases {
             let got = mills(z);
-            assert!((got / m - 1.0).abs() < 4e-16, "M({z}) = {got:e}, want {m:e}");
+            assert!(
+                (got / m - 1.0).abs() < 4e-16,
+                "M({z}) = {got:e}, want {m:e}"
+            );
         }
         assert_eq!(mills(f64::INFINITY), 0.0);
         assert!(mills(f64::NAN).is_nan());
@@ -396,7 +402,10 @@ mod tests {
             let (a, b) = (mills(z), mills_via_erfc(z));
             worst = worst.max((a / b - 1.0).abs());
         }
-        assert!(worst < 6.0 * f64::EPSILON, "max relative difference {worst:e}");
+        assert!(
+            worst < 6.0 * f64::EPSILON,
+            "max relative difference {worst:e}"
+        );
         // and Phi through M agrees with erfc directly in the lower tail
         // (below x ~ -37.5, Phi is subnormal and only absolutely accurate)
         for i in 0..1950 {
@@ -437,11 +446,25 @@ mod tests {
         for &(a, b, want) in &cases {
             for (x, y) in [(a, b), (b, a)] {
                 let got = mills_mixed(x, y);
-                assert!((got / want - 1.0).abs() < 1e-15, "h({x}, {y}) = {got:e}, want {want:e}");
+                assert!(
+                    (got / want - 1.0).abs() < 1e-15,
+                    "h({x}, {y}) = {got:e}, want {want:e}"
+                );
             }
         }
         assert_eq!(mills_mixed(0.0, 3.0), 0.0);
-        for &a in &[1e-9, 0.3, 0.5, 0.500_000_1, 0.7, 0.999, 1.0, 2.5, 13.0, 30.0] {
+        for &a in &[
+            1e-9,
+            0.3,
+            0.5,
+            0.500_000_1,
+            0.7,
+            0.999,
+            1.0,
+            2.5,
+            13.0,
+            30.0,
+        ] {
             assert_eq!(mills_mixed_diag(a, mills(a)), mills_mixed(a, a), "{a}");
         }
     }
@@ -450,7 +473,10 @@ mod tests {
     fn pdf_tail_is_relatively_accurate() {
         // pdf(x) = 1/sqrt(2 pi) exp(-x^2/2); x = 37.5: value from mpmath
         let got = pdf(37.5);
-        assert!((got / 1.728_233_732_284_105_4e-306 - 1.0).abs() < 4e-16, "{got:e}");
+        assert!(
+            (got / 1.728_233_732_284_105_4e-306 - 1.0).abs() < 4e-16,
+            "{got:e}"
+        );
         assert_eq!(pdf(50.0), 0.0);
     }
 }

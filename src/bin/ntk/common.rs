@@ -71,7 +71,9 @@ fn parse_param(s: &str) -> Result<Parameterization, String> {
     match s.to_ascii_lowercase().as_str() {
         "ntk" => Ok(Parameterization::Ntk),
         "standard" => Ok(Parameterization::Standard),
-        _ => Err(format!("unknown parameterization `{s}`: use ntk or standard")),
+        _ => Err(format!(
+            "unknown parameterization `{s}`: use ntk or standard"
+        )),
     }
 }
 
@@ -89,8 +91,12 @@ impl NetworkArgs {
         let activation = self.activation.ok_or_else(|| {
             usage("no network given: pass --arch FILE, or --activation relu|erf|selu with --depth, --w-std and --b-std")
         })?;
-        let depth = self.depth.ok_or_else(|| usage("missing --depth L (number of hidden layers)"))?;
-        let w_std = self.w_std.ok_or_else(|| usage("missing --w-std W (weight standard deviation, e.g. 1.4142)"))?;
+        let depth = self
+            .depth
+            .ok_or_else(|| usage("missing --depth L (number of hidden layers)"))?;
+        let w_std = self
+            .w_std
+            .ok_or_else(|| usage("missing --w-std W (weight standard deviation, e.g. 1.4142)"))?;
         let (bias, b_std) = match self.b_std.as_deref() {
             None => (true, 0.0),
             Some(s) if s.eq_ignore_ascii_case("none") => (false, 0.0),
@@ -130,7 +136,13 @@ impl Progress {
     pub fn new(total: u64, label: &str, quiet: bool) -> Self {
         use std::io::IsTerminal;
         let quiet = quiet || !std::io::stderr().is_terminal();
-        Progress { bar: None, start: Instant::now(), total, label: label.to_string(), quiet }
+        Progress {
+            bar: None,
+            start: Instant::now(),
+            total,
+            label: label.to_string(),
+            quiet,
+        }
     }
 
     /// Set the position (call from any thread through a `Mutex`, or from the main thread).
@@ -167,7 +179,12 @@ impl Progress {
 pub struct InputArgs {
     /// Input points X1 (n1 x d): .npy (f64/f32/integer, C or Fortran order) or .csv
     /// (numeric, optional header row).
-    #[arg(long, value_name = "FILE", required_unless_present = "dataset", conflicts_with = "dataset")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "dataset",
+        conflicts_with = "dataset"
+    )]
     pub x: Option<PathBuf>,
     /// Built-in dataset instead of --x: `digits` (1797 x 64 UCI digits, pixels scaled to
     /// [0, 1]) or `circle:N` (N points on the unit circle).
@@ -207,13 +224,25 @@ impl InputArgs {
                 let l = ds.load()?;
                 (l.x, ds.name(), l.labels)
             }
-            (None, None) => return Err(usage("no input: pass --x FILE or --dataset NAME (digits, circle:N)")),
+            (None, None) => {
+                return Err(usage(
+                    "no input: pass --x FILE or --dataset NAME (digits, circle:N)",
+                ));
+            }
         };
         let x2 = match &self.x2 {
-            Some(p) => Some(ntk::io::read_matrix(p).with_context(|| format!("reading --x2 {}", p.display()))?),
+            Some(p) => Some(
+                ntk::io::read_matrix(p).with_context(|| format!("reading --x2 {}", p.display()))?,
+            ),
             None => None,
         };
-        Ok(Inputs { x1, x1_source, x2, x2_source: self.x2.as_ref().map(|p| p.display().to_string()), labels })
+        Ok(Inputs {
+            x1,
+            x1_source,
+            x2,
+            x2_source: self.x2.as_ref().map(|p| p.display().to_string()),
+            labels,
+        })
     }
 }
 

@@ -100,7 +100,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let preset = match args.preset.as_deref() {
         None => false,
         Some(p) if p.eq_ignore_ascii_case("jacot2018") => true,
-        Some(p) => return Err(common::usage(format!("unknown --preset `{p}`: the only preset is jacot2018"))),
+        Some(p) => {
+            return Err(common::usage(format!(
+                "unknown --preset `{p}`: the only preset is jacot2018"
+            )));
+        }
     };
     let net = if preset {
         if net_flags_given(&args.net) {
@@ -111,7 +115,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         converge::jacot2018_network()
     } else {
         if args.net.width.is_some() {
-            return Err(common::usage("--width is not used by converge: give the widths to compare with --widths N1,N2,.."));
+            return Err(common::usage(
+                "--width is not used by converge: give the widths to compare with --widths N1,N2,..",
+            ));
         }
         let mut na = args.net.clone();
         // the standard parameterization's analytic NTK needs a width: set per width later
@@ -120,39 +126,69 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         na.network()?
     };
-    let widths = args.widths.clone().unwrap_or_else(|| if preset { vec![500, 10000] } else { vec![64, 256, 1024, 4096] });
+    let widths = args.widths.clone().unwrap_or_else(|| {
+        if preset {
+            vec![500, 10000]
+        } else {
+            vec![64, 256, 1024, 4096]
+        }
+    });
     let seeds = args.seeds.unwrap_or(10);
     if seeds == 0 {
         return Err(common::usage("--seeds must be at least 1"));
     }
     if widths.is_empty() || widths.contains(&0) {
-        return Err(common::usage("--widths must be positive integers, e.g. 64,256,1024"));
+        return Err(common::usage(
+            "--widths must be positive integers, e.g. 64,256,1024",
+        ));
     }
     let loss = match args.loss.as_deref() {
         None => Loss::Mean,
         Some(s) if s.eq_ignore_ascii_case("mean") => Loss::Mean,
         Some(s) if s.eq_ignore_ascii_case("sum") => Loss::Sum,
-        Some(s) => return Err(common::usage(format!("unknown --loss `{s}`: use mean or sum"))),
+        Some(s) => {
+            return Err(common::usage(format!(
+                "unknown --loss `{s}`: use mean or sum"
+            )));
+        }
     };
     if let Some(lr) = args.lr {
         if !(lr.is_finite() && lr > 0.0) {
-            return Err(common::usage(format!("--lr must be a positive number, got {lr}")));
+            return Err(common::usage(format!(
+                "--lr must be a positive number, got {lr}"
+            )));
         }
     }
     // output directory: create it, and fail now (not after the run) if it is not writable
     if args.out.exists() && !args.out.is_dir() {
-        return Err(common::usage(format!("--out {} exists and is not a directory; give a directory", args.out.display())));
+        return Err(common::usage(format!(
+            "--out {} exists and is not a directory; give a directory",
+            args.out.display()
+        )));
     }
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| common::usage(format!("cannot create output directory {}: {e}; choose a writable location", args.out.display())))?;
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        common::usage(format!(
+            "cannot create output directory {}: {e}; choose a writable location",
+            args.out.display()
+        ))
+    })?;
     let report_path = args.out.join("report.json");
-    for f in ["report.json", "convergence.png", "convergence.svg", "profile.png", "profile.svg"] {
+    for f in [
+        "report.json",
+        "convergence.png",
+        "convergence.svg",
+        "profile.png",
+        "profile.svg",
+    ] {
         ntk::io::check_writable(&args.out.join(f))?;
     }
 
     // data
     let (x, data) = match (&args.x, &args.dataset) {
-        (Some(p), _) => (ntk::io::read_matrix(p).with_context(|| format!("reading --x {}", p.display()))?, p.display().to_string()),
+        (Some(p), _) => (
+            ntk::io::read_matrix(p).with_context(|| format!("reading --x {}", p.display()))?,
+            p.display().to_string(),
+        ),
         (None, name) => {
             let name = name.clone().unwrap_or_else(|| "circle:16".to_string());
             let ds = ntk::data::Dataset::parse(&name).context("--dataset")?;
@@ -167,7 +203,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             p.set(done as u64);
         }
     };
-    let cfg = SweepConfig { widths: widths.clone(), seeds, seed: args.seed, threads: args.threads };
+    let cfg = SweepConfig {
+        widths: widths.clone(),
+        seeds,
+        seed: args.seed,
+        threads: args.threads,
+    };
     let mut report = converge::width_sweep(&net, x.as_ref(), &data, &cfg, Some(&report_progress))?;
     if let Ok(mut p) = progress.lock() {
         p.finish();
@@ -180,14 +221,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let mut sorted = widths.clone();
             sorted.sort_unstable();
             let lo = sorted[0];
-            let hi = sorted.iter().copied().filter(|&w| w <= 1024).max().unwrap_or(lo).max(lo);
+            let hi = sorted
+                .iter()
+                .copied()
+                .filter(|&w| w <= 1024)
+                .max()
+                .unwrap_or(lo)
+                .max(lo);
             let pw = if hi > lo { vec![lo, hi] } else { vec![lo] };
             ProfileConfig::scaled(pw, seeds)
         };
         if let Some(w) = &args.profile_widths {
             pc.widths = w.clone();
         }
-        pc.seeds = args.profile_seeds.unwrap_or(if preset { args.seeds.unwrap_or(pc.seeds) } else { seeds });
+        pc.seeds = args.profile_seeds.unwrap_or(if preset {
+            args.seeds.unwrap_or(pc.seeds)
+        } else {
+            seeds
+        });
         if let Some(t) = args.train_steps {
             pc.steps = t;
         }
@@ -208,7 +259,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         pc.seed = args.seed;
         pc.threads = args.threads;
-        let progress = Mutex::new(Progress::new(0, "kernel profile (init + training)", args.quiet));
+        let progress = Mutex::new(Progress::new(
+            0,
+            "kernel profile (init + training)",
+            args.quiet,
+        ));
         let report_progress = |done: usize, total: usize| {
             if let Ok(mut p) = progress.lock() {
                 p.total = total as u64;
@@ -224,7 +279,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         report.profile = Some(prof);
     }
 
-    ntk::io::write_json_atomic(&report_path, &report).with_context(|| format!("writing {}", report_path.display()))?;
+    ntk::io::write_json_atomic(&report_path, &report)
+        .with_context(|| format!("writing {}", report_path.display()))?;
     let mut files = vec![report_path.display().to_string()];
     for f in ntk::plot::convergence(&report, &args.out)? {
         files.push(f.display().to_string());
@@ -235,19 +291,39 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     if !args.quiet {
-        eprintln!("width sweep: {} on {} ({} points), {seeds} seeds per width", net.summary(), data, report.n_points);
-        eprintln!("  {:>7}  {:>22}  {:>22}", "width", "NTK rel. err (mean+-sd)", "NNGP rel. err (mean+-sd)");
+        eprintln!(
+            "width sweep: {} on {} ({} points), {seeds} seeds per width",
+            net.summary(),
+            data,
+            report.n_points
+        );
+        eprintln!(
+            "  {:>7}  {:>22}  {:>22}",
+            "width", "NTK rel. err (mean+-sd)", "NNGP rel. err (mean+-sd)"
+        );
         for s in &report.widths {
             eprintln!(
                 "  {:>7}  {:>11.4e} +- {:<8.2e}  {:>11.4e} +- {:<8.2e}",
-                s.width, s.ntk_rel_err_mean, s.ntk_rel_err_std, s.nngp_rel_err_mean, s.nngp_rel_err_std
+                s.width,
+                s.ntk_rel_err_mean,
+                s.ntk_rel_err_std,
+                s.nngp_rel_err_mean,
+                s.nngp_rel_err_std
             );
         }
-        let f = |s: Option<f64>| s.map_or_else(|| "n/a (one width)".to_string(), |v| format!("{v:.3}"));
-        eprintln!("  fitted log-log slope: NTK {}, NNGP {} (theory -0.5)", f(report.ntk_slope), f(report.nngp_slope));
+        let f =
+            |s: Option<f64>| s.map_or_else(|| "n/a (one width)".to_string(), |v| format!("{v:.3}"));
+        eprintln!(
+            "  fitted log-log slope: NTK {}, NNGP {} (theory -0.5)",
+            f(report.ntk_slope),
+            f(report.nngp_slope)
+        );
         if let Some(p) = &report.profile {
             for (w, c) in &p.mean_ntk_change {
-                eprintln!("  profile: width {w}: NTK moved by {c:.3e} (relative, mean over seeds) in {} steps", p.config.steps);
+                eprintln!(
+                    "  profile: width {w}: NTK moved by {c:.3e} (relative, mean over seeds) in {} steps",
+                    p.config.steps
+                );
             }
         }
         eprintln!("done in {:.1} s -> {}", report.seconds, files.join(", "));

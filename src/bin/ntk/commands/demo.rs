@@ -34,7 +34,12 @@ pub struct Args {
 /// Run `ntk demo`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let start = Instant::now();
-    let opts = ntk::demo::DemoOptions { out: args.out.clone(), threads: args.threads, seed: args.seed, quick: args.quick };
+    let opts = ntk::demo::DemoOptions {
+        out: args.out.clone(),
+        threads: args.threads,
+        seed: args.seed,
+        quick: args.quick,
+    };
     let quiet = args.quiet;
     let report = ntk::demo::run(&opts, &|stage| {
         if !quiet {
@@ -44,7 +49,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !quiet {
         let summary = std::fs::read_to_string(args.out.join("summary.md")).unwrap_or_default();
         println!("{summary}");
-        eprintln!("wrote {} files to {} in {:.1} s", report.files.len(), args.out.display(), report.seconds);
+        eprintln!(
+            "wrote {} files to {} in {:.1} s",
+            report.files.len(),
+            args.out.display(),
+            report.seconds
+        );
     }
     Ok(())
 }

@@ -32,7 +32,12 @@ pub struct Args {
     #[command(flatten)]
     pub net: NetworkArgs,
     /// Hidden widths per layer, comma-separated (instead of one --width for all layers).
-    #[arg(long, value_name = "N1,N2,..", value_delimiter = ',', conflicts_with = "params")]
+    #[arg(
+        long,
+        value_name = "N1,N2,..",
+        value_delimiter = ',',
+        conflicts_with = "params"
+    )]
     pub widths: Option<Vec<usize>>,
     /// Initialization seed (any unsigned integer); the same seed gives the same network on
     /// every machine and thread count.
@@ -84,9 +89,12 @@ pub fn build_mlp(
 ) -> anyhow::Result<Mlp> {
     if let Some(p) = params {
         if width.is_some() {
-            return Err(common::usage("--width and --params both given: the widths come from the parameters file; drop --width"));
+            return Err(common::usage(
+                "--width and --params both given: the widths come from the parameters file; drop --width",
+            ));
         }
-        let mlp = Mlp::from_params_file(net, p).with_context(|| format!("reading --params {}", p.display()))?;
+        let mlp = Mlp::from_params_file(net, p)
+            .with_context(|| format!("reading --params {}", p.display()))?;
         if mlp.input_dim() != d {
             return Err(common::usage(format!(
                 "the parameters in {} take {} inputs but the data has dimension {d}; use matching data or parameters",
@@ -103,7 +111,7 @@ pub fn build_mlp(
         (None, None) => {
             return Err(common::usage(
                 "no network size: pass --width N (or --widths N1,N2,..) with --seed S, or --params FILE",
-            ))
+            ));
         }
     };
     Ok(Mlp::init_with_outputs(net, d, &w, outputs, seed)?)
@@ -112,7 +120,11 @@ pub fn build_mlp(
 /// The network from the flags. The finite widths come from --width/--widths/--params; the
 /// description's `width` (used by the standard parameterization's analytic NTK) is filled from
 /// them so the flags need not repeat it.
-pub fn network(net: &NetworkArgs, widths: Option<&Vec<usize>>, params: bool) -> anyhow::Result<ntk::Network> {
+pub fn network(
+    net: &NetworkArgs,
+    widths: Option<&Vec<usize>>,
+    params: bool,
+) -> anyhow::Result<ntk::Network> {
     let mut na = net.clone();
     if na.width.is_none() {
         if let Some(w) = widths.and_then(|v| v.first()) {
@@ -135,38 +147,65 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     outs.extend(args.save_params.iter());
     for (i, a) in outs.iter().enumerate() {
         if outs[..i].contains(a) {
-            return Err(common::usage(format!("{} is given as two different outputs; use distinct paths", a.display())));
+            return Err(common::usage(format!(
+                "{} is given as two different outputs; use distinct paths",
+                a.display()
+            )));
         }
         ntk::io::check_writable(a)?;
     }
     let inputs = args.input.load()?;
     let d = inputs.x1.ncols();
-    let mlp = build_mlp(&net, d, args.net.width, args.widths.as_ref(), args.params.as_ref(), args.outputs, args.seed)?;
+    let mlp = build_mlp(
+        &net,
+        d,
+        args.net.width,
+        args.widths.as_ref(),
+        args.params.as_ref(),
+        args.outputs,
+        args.seed,
+    )?;
     if net.parameterization == ntk::Parameterization::Standard {
         net.width = mlp.hidden_widths().first().copied().or(net.width);
     }
     let start = Instant::now();
-    let k = empirical::ntk(&mlp, inputs.x1.as_ref(), inputs.x2.as_ref().map(|m| m.as_ref()), args.threads)?;
+    let k = empirical::ntk(
+        &mlp,
+        inputs.x1.as_ref(),
+        inputs.x2.as_ref().map(|m| m.as_ref()),
+        args.threads,
+    )?;
     let secs = start.elapsed().as_secs_f64();
     let (n1, n2) = (k.ntk.nrows(), k.ntk.ncols());
     let params_src = args.params.as_ref().map(|p| p.display().to_string());
     let opts = Opts {
         hidden_widths: mlp.hidden_widths(),
         outputs: mlp.output_dim(),
-        seed: if args.params.is_some() { None } else { Some(args.seed) },
+        seed: if args.params.is_some() {
+            None
+        } else {
+            Some(args.seed)
+        },
         params: params_src.as_deref(),
         threads: args.threads,
         trace_axes: "(-1,): averaged over logits",
     };
     let mut written = Vec::new();
-    for (kind, path, m) in [("empirical_ntk", Some(&args.out), &k.ntk), ("empirical_nngp", args.nngp_out.as_ref(), &k.nngp)] {
+    for (kind, path, m) in [
+        ("empirical_ntk", Some(&args.out), &k.ntk),
+        ("empirical_nngp", args.nngp_out.as_ref(), &k.nngp),
+    ] {
         let Some(path) = path else { continue };
-        ntk::io::write_npy(path, m.as_ref()).with_context(|| format!("writing {}", path.display()))?;
-        let mut sc = Sidecar::new(common::command_line(), OutputInfo::for_path(kind, path, n1, n2))
-            .with_network(&net)?
-            .with_options(&opts)?
-            .with_input(InputInfo::new("x1", &inputs.x1_source, inputs.x1.as_ref()))
-            .with_timing(secs);
+        ntk::io::write_npy(path, m.as_ref())
+            .with_context(|| format!("writing {}", path.display()))?;
+        let mut sc = Sidecar::new(
+            common::command_line(),
+            OutputInfo::for_path(kind, path, n1, n2),
+        )
+        .with_network(&net)?
+        .with_options(&opts)?
+        .with_input(InputInfo::new("x1", &inputs.x1_source, inputs.x1.as_ref()))
+        .with_timing(secs);
         if let (Some(x2), Some(src)) = (&inputs.x2, &inputs.x2_source) {
             sc = sc.with_input(InputInfo::new("x2", src, x2.as_ref()));
         }
@@ -174,7 +213,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         written.push(path.display().to_string());
     }
     if let Some(p) = &args.save_params {
-        mlp.save_params(p).with_context(|| format!("writing {}", p.display()))?;
+        mlp.save_params(p)
+            .with_context(|| format!("writing {}", p.display()))?;
         written.push(p.display().to_string());
     }
     if !args.quiet {

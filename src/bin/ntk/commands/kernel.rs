@@ -59,14 +59,18 @@ struct Opts {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let net = args.net.network()?;
     if args.nngp_out.is_none() && args.ntk_out.is_none() {
-        return Err(common::usage("nothing to write: pass --ntk-out FILE and/or --nngp-out FILE"));
+        return Err(common::usage(
+            "nothing to write: pass --ntk-out FILE and/or --nngp-out FILE",
+        ));
     }
     if args.tile == 0 {
         return Err(common::usage("--tile must be at least 1"));
     }
     if let (Some(a), Some(b)) = (&args.nngp_out, &args.ntk_out) {
         if a == b {
-            return Err(common::usage("--nngp-out and --ntk-out are the same file; give two different paths"));
+            return Err(common::usage(
+                "--nngp-out and --ntk-out are the same file; give two different paths",
+            ));
         }
     }
     for p in [&args.nngp_out, &args.ntk_out].into_iter().flatten() {
@@ -74,9 +78,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let inputs = args.input.load()?;
     let start = Instant::now();
-    let plan = KernelPlan::new(&net, inputs.x1.as_ref(), inputs.x2.as_ref().map(|m| m.as_ref()))?;
+    let plan = KernelPlan::new(
+        &net,
+        inputs.x1.as_ref(),
+        inputs.x2.as_ref().map(|m| m.as_ref()),
+    )?;
     let (n1, n2) = plan.shape();
-    let opts = KernelOptions { compute_ntk: args.ntk_out.is_some(), threads: args.threads, tile: args.tile };
+    let opts = KernelOptions {
+        compute_ntk: args.ntk_out.is_some(),
+        threads: args.threads,
+        tile: args.tile,
+    };
     let progress = Mutex::new(Progress::new(0, &format!("kernel {n1}x{n2}"), args.quiet));
     let report = |done: usize, total: usize| {
         if let Ok(mut p) = progress.lock() {
@@ -90,14 +102,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let compute_s = start.elapsed().as_secs_f64();
     let mut written = Vec::new();
-    for (kind, path, m) in [("nngp", &args.nngp_out, Some(&k.nngp)), ("ntk", &args.ntk_out, k.ntk.as_ref())] {
-        let (Some(path), Some(m)) = (path, m) else { continue };
-        ntk::io::write_npy(path, m.as_ref()).with_context(|| format!("writing {}", path.display()))?;
-        let mut sc = Sidecar::new(common::command_line(), OutputInfo::for_path(kind, path, n1, n2))
-            .with_network(&net)?
-            .with_options(&opts_json(&opts))?
-            .with_input(InputInfo::new("x1", &inputs.x1_source, inputs.x1.as_ref()))
-            .with_timing(compute_s);
+    for (kind, path, m) in [
+        ("nngp", &args.nngp_out, Some(&k.nngp)),
+        ("ntk", &args.ntk_out, k.ntk.as_ref()),
+    ] {
+        let (Some(path), Some(m)) = (path, m) else {
+            continue;
+        };
+        ntk::io::write_npy(path, m.as_ref())
+            .with_context(|| format!("writing {}", path.display()))?;
+        let mut sc = Sidecar::new(
+            common::command_line(),
+            OutputInfo::for_path(kind, path, n1, n2),
+        )
+        .with_network(&net)?
+        .with_options(&opts_json(&opts))?
+        .with_input(InputInfo::new("x1", &inputs.x1_source, inputs.x1.as_ref()))
+        .with_timing(compute_s);
         if let (Some(x2), Some(src)) = (&inputs.x2, &inputs.x2_source) {
             sc = sc.with_input(InputInfo::new("x2", src, x2.as_ref()));
         }
@@ -108,7 +129,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!(
             "{} kernel{} {n1} x {n2} ({}) in {:.3} s -> {}",
             if opts.compute_ntk { "NNGP+NTK" } else { "NNGP" },
-            if n1 == n2 && inputs.x2.is_none() { " (symmetric)" } else { "" },
+            if n1 == n2 && inputs.x2.is_none() {
+                " (symmetric)"
+            } else {
+                ""
+            },
             net.summary(),
             compute_s,
             written.join(", ")
@@ -118,5 +143,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn opts_json(o: &KernelOptions) -> Opts {
-    Opts { threads: o.threads, tile: o.tile, compute_ntk: o.compute_ntk }
+    Opts {
+        threads: o.threads,
+        tile: o.tile,
+        compute_ntk: o.compute_ntk,
+    }
 }

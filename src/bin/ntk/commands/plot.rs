@@ -61,31 +61,66 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     stem.display()
                 )));
             }
-            let k = ntk::io::read_matrix(&file).with_context(|| format!("reading {}", file.display()))?;
+            let k = ntk::io::read_matrix(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
             for ext in ["png", "svg"] {
                 ntk::io::check_writable(&stem.with_extension(ext))?;
             }
-            let title = title.unwrap_or_else(|| file.file_name().map_or_else(|| "kernel".into(), |n| n.to_string_lossy().into_owned()));
+            let title = title.unwrap_or_else(|| {
+                file.file_name()
+                    .map_or_else(|| "kernel".into(), |n| n.to_string_lossy().into_owned())
+            });
             let files = ntk::plot::heatmap(k.as_ref(), &title, &stem)?;
-            eprintln!("heatmap -> {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "));
+            eprintln!(
+                "heatmap -> {}",
+                files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
         What::Convergence { report, out } => {
             let text = std::fs::read_to_string(&report).map_err(|e| {
-                common::usage(format!("cannot read {}: {e}; give the report.json written by `ntk converge`", report.display()))
+                common::usage(format!(
+                    "cannot read {}: {e}; give the report.json written by `ntk converge`",
+                    report.display()
+                ))
             })?;
             let r: ntk::converge::ConvergenceReport = serde_json::from_str(&text).map_err(|e| {
-                common::usage(format!("{} is not an `ntk converge` report: {e}", report.display()))
+                common::usage(format!(
+                    "{} is not an `ntk converge` report: {e}",
+                    report.display()
+                ))
             })?;
-            let dir = out.unwrap_or_else(|| report.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf));
-            let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+            let dir = out.unwrap_or_else(|| {
+                report
+                    .parent()
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            });
+            let dir = if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir
+            };
             if !dir.is_dir() {
-                return Err(common::usage(format!("{} is not a directory; create it first", dir.display())));
+                return Err(common::usage(format!(
+                    "{} is not a directory; create it first",
+                    dir.display()
+                )));
             }
             let mut files = ntk::plot::convergence(&r, &dir)?;
             if let Some(p) = &r.profile {
                 files.extend(ntk::plot::profile(p, &r.network.summary(), &dir)?);
             }
-            eprintln!("plots -> {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "));
+            eprintln!(
+                "plots -> {}",
+                files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
     }
     Ok(())

@@ -77,7 +77,12 @@ pub struct Args {
     #[arg(long, value_name = "ETA", allow_negative_numbers = true)]
     pub lr: f64,
     /// Gradient-flow times, comma-separated; `inf` is t = infinity.
-    #[arg(long, value_name = "LIST", default_value = "0,1,10,100,1000,inf", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "0,1,10,100,1000,inf",
+        allow_hyphen_values = true
+    )]
     pub times: String,
     /// Gradient-descent step counts, comma-separated (discrete GD with step lr).
     #[arg(long, value_name = "LIST")]
@@ -93,7 +98,12 @@ pub struct Args {
     #[arg(long)]
     pub ensemble: bool,
     /// Ridge added to the diagonal of the training kernel (absolute; see --diag-reg-relative).
-    #[arg(long, value_name = "R", default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "R",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
     pub diag_reg: f64,
     /// Scale --diag-reg by trace(K)/n (neural-tangents' default scaling).
     #[arg(long)]
@@ -154,14 +164,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let options = FlowOptions {
         learning_rate: args.lr,
         loss: args.loss,
-        ridge: if args.diag_reg_relative { Ridge::Relative(args.diag_reg) } else { Ridge::Absolute(args.diag_reg) },
+        ridge: if args.diag_reg_relative {
+            Ridge::Relative(args.diag_reg)
+        } else {
+            Ridge::Absolute(args.diag_reg)
+        },
         threads: args.threads,
     };
     if !(args.lr.is_finite() && args.lr > 0.0) {
-        return Err(common::usage(format!("--lr (learning_rate) must be a finite number > 0, got {}; e.g. --lr 0.1", args.lr)));
+        return Err(common::usage(format!(
+            "--lr (learning_rate) must be a finite number > 0, got {}; e.g. --lr 0.1",
+            args.lr
+        )));
     }
     if !(args.diag_reg.is_finite() && args.diag_reg >= 0.0) {
-        return Err(common::usage(format!("--diag-reg must be a finite number >= 0, got {}; e.g. --diag-reg 1e-6", args.diag_reg)));
+        return Err(common::usage(format!(
+            "--diag-reg must be a finite number >= 0, got {}; e.g. --diag-reg 1e-6",
+            args.diag_reg
+        )));
     }
     options.validate()?;
     let times: Vec<f64> = Point::parse_times(&args.times)
@@ -178,11 +198,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => Vec::new(),
     };
     if times.is_empty() {
-        return Err(common::usage("--times is empty: give at least one time, e.g. --times 0,10,inf"));
+        return Err(common::usage(
+            "--times is empty: give at least one time, e.g. --times 0,10,inf",
+        ));
     }
-    let precomputed = [&args.ntk_train, &args.ntk_test_train, &args.nngp_train, &args.nngp_test_train, &args.nngp_test]
-        .iter()
-        .any(|p| p.is_some());
+    let precomputed = [
+        &args.ntk_train,
+        &args.ntk_test_train,
+        &args.nngp_train,
+        &args.nngp_test_train,
+        &args.nngp_test,
+    ]
+    .iter()
+    .any(|p| p.is_some());
     if precomputed && network_given(&args.net) {
         return Err(common::usage(
             "both a network and precomputed kernels were given: pass either the network flags \
@@ -191,28 +219,48 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if !args.check_width.is_empty() {
         if precomputed {
-            return Err(common::usage("--check-width trains networks: give a network description, not precomputed kernels"));
+            return Err(common::usage(
+                "--check-width trains networks: give a network description, not precomputed kernels",
+            ));
         }
         if args.kernel != Training::Ntk {
-            return Err(common::usage("--check-width trains all layers: use --kernel ntk"));
+            return Err(common::usage(
+                "--check-width trains all layers: use --kernel ntk",
+            ));
         }
         if steps.is_empty() {
-            return Err(common::usage("--check-width compares at gradient-descent steps: pass --steps, e.g. --steps 0,10,100,1000"));
+            return Err(common::usage(
+                "--check-width compares at gradient-descent steps: pass --steps, e.g. --steps 0,10,100,1000",
+            ));
         }
         if args.x_test.is_none() {
-            return Err(common::usage("--check-width compares test outputs: pass --x-test FILE"));
+            return Err(common::usage(
+                "--check-width compares test outputs: pass --x-test FILE",
+            ));
         }
         if args.seeds == 0 || args.check_width.contains(&0) {
-            return Err(common::usage("--check-width widths and --seeds must be at least 1"));
+            return Err(common::usage(
+                "--check-width widths and --seeds must be at least 1",
+            ));
         }
     }
-    if args.f0_test.is_some() && args.x_test.is_none() && args.ntk_test_train.is_none() && args.nngp_test_train.is_none() {
-        return Err(common::usage("--f0-test given without a test set: pass --x-test (or the test-train kernels)"));
+    if args.f0_test.is_some()
+        && args.x_test.is_none()
+        && args.ntk_test_train.is_none()
+        && args.nngp_test_train.is_none()
+    {
+        return Err(common::usage(
+            "--f0-test given without a test set: pass --x-test (or the test-train kernels)",
+        ));
     }
     ntk::io::check_writable(&args.out).context("--out")?;
     if let Some(dir) = &args.plot {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| common::usage(format!("--plot {}: cannot create the folder: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            common::usage(format!(
+                "--plot {}: cannot create the folder: {e}",
+                dir.display()
+            ))
+        })?;
     }
 
     // ---- data
@@ -236,7 +284,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         let network = args.net.network()?;
         let x = x_train.as_ref().ok_or_else(|| {
-            common::usage("a network needs the training inputs: pass --x-train FILE (or precomputed kernels)")
+            common::usage(
+                "a network needs the training inputs: pass --x-train FILE (or precomputed kernels)",
+            )
         })?;
         if let Some(xt) = &x_test {
             if xt.ncols() != x.ncols() {
@@ -248,13 +298,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         let want_ntk = args.kernel == Training::Ntk || args.ensemble;
-        let ko = KernelOptions { compute_ntk: want_ntk, threads: args.threads, ..Default::default() };
+        let ko = KernelOptions {
+            compute_ntk: want_ntk,
+            threads: args.threads,
+            ..Default::default()
+        };
         let ktt = kernel::kernels(&network, x.as_ref(), None, &ko)?;
         let (kst, kss) = match &x_test {
             Some(xt) => {
                 let kst = kernel::kernels(&network, xt.as_ref(), Some(x.as_ref()), &ko)?;
                 let kss = if args.ensemble {
-                    let o = KernelOptions { compute_ntk: false, ..ko.clone() };
+                    let o = KernelOptions {
+                        compute_ntk: false,
+                        ..ko.clone()
+                    };
                     Some(kernel::kernels(&network, xt.as_ref(), None, &o)?.nngp)
                 } else {
                     None
@@ -277,7 +334,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         nngp_test_train: r(&nngp_test_train),
         nngp_test: r(&nngp_test),
     };
-    if let (Some(y), Some(kt)) = (&y_test, if args.kernel == Training::Ntk { &ntk_test_train } else { &nngp_test_train }) {
+    if let (Some(y), Some(kt)) = (
+        &y_test,
+        if args.kernel == Training::Ntk {
+            &ntk_test_train
+        } else {
+            &nngp_test_train
+        },
+    ) {
         if y.nrows() != kt.nrows() {
             return Err(common::usage(format!(
                 "--y-test has {} rows but there are {} test points",
@@ -301,8 +365,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     // ---- real training
     if !args.check_width.is_empty() {
-        let (Some(network), Some(x), Some(xt), Some(kt)) = (&net, &x_train, &x_test, &ntk_test_train) else {
-            return Err(common::usage("--check-width needs a network, --x-train and --x-test"));
+        let (Some(network), Some(x), Some(xt), Some(kt)) =
+            (&net, &x_train, &x_test, &ntk_test_train)
+        else {
+            return Err(common::usage(
+                "--check-width needs a network, --x-train and --x-test",
+            ));
         };
         let cfg = CompareConfig {
             net: network,
@@ -323,10 +391,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut plots = Vec::new();
     if let Some(dir) = &args.plot {
         use ntk::plot::dynamics as pd;
-        let kt = if args.kernel == Training::Ntk { r(&ntk_test_train) } else { r(&nngp_test_train) };
-        let test = kt.map(|k| TestData { k_test_train: k, f0_test: r(&f0_test), y_test: r(&y_test) });
+        let kt = if args.kernel == Training::Ntk {
+            r(&ntk_test_train)
+        } else {
+            r(&nngp_test_train)
+        };
+        let test = kt.map(|k| TestData {
+            k_test_train: k,
+            f0_test: r(&f0_test),
+            y_test: r(&y_test),
+        });
         let check = ev.report.check.as_ref();
-        plots.extend(pd::loss_figure(&ev.flow, r(&f0_train), test, &steps, check)?.save(&dir.join("loss"))?);
+        plots.extend(
+            pd::loss_figure(&ev.flow, r(&f0_train), test, &steps, check)?
+                .save(&dir.join("loss"))?,
+        );
         plots.extend(pd::modes_figure(&ev.flow, r(&f0_train))?.save(&dir.join("modes"))?);
         if let (Some(e), Some(_)) = (&ev.ensemble_ntk, ks.ntk_test_train) {
             let et = ntk::dynamics::EnsembleTest {
@@ -335,15 +414,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 nngp_test_test: ks.nngp_test.context("NNGP test kernel")?,
             };
             // the ensemble where the trained networks stop (steps), else the last time
-            let (point, step_idx, when) = match ev.report.check.as_ref().and_then(|c| c.steps.last().copied()) {
-                Some(last) => (Point::Steps(last), Some(steps_len(&ev.report) - 1), format!("step {last}")),
+            let (point, step_idx, when) = match ev
+                .report
+                .check
+                .as_ref()
+                .and_then(|c| c.steps.last().copied())
+            {
+                Some(last) => (
+                    Point::Steps(last),
+                    Some(steps_len(&ev.report) - 1),
+                    format!("step {last}"),
+                ),
                 None => {
                     let p = Point::Time(req.times.last().copied().unwrap_or(0.0));
                     (p, None, format!("t = {p}"))
                 }
             };
             let m = e.test(&et, &[point])?;
-            plots.extend(pd::band_figure(&m[0], 0, r(&y_test), check, step_idx, &when).save(&dir.join("test_predictions"))?);
+            plots.extend(
+                pd::band_figure(&m[0], 0, r(&y_test), check, step_idx, &when)
+                    .save(&dir.join("test_predictions"))?,
+            );
         }
         if let Some(c) = check {
             if c.summary.len() > 1 {
@@ -354,10 +445,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let json = to_json(&ev.report)?;
     let mut json = json;
     if let Some(obj) = json.as_object_mut() {
-        obj.insert("command".into(), serde_json::Value::String(common::command_line()));
-        obj.insert("seconds".into(), serde_json::json!(start.elapsed().as_secs_f64()));
+        obj.insert(
+            "command".into(),
+            serde_json::Value::String(common::command_line()),
+        );
+        obj.insert(
+            "seconds".into(),
+            serde_json::json!(start.elapsed().as_secs_f64()),
+        );
     }
-    ntk::io::write_json_atomic(&args.out, &json).with_context(|| format!("writing {}", args.out.display()))?;
+    ntk::io::write_json_atomic(&args.out, &json)
+        .with_context(|| format!("writing {}", args.out.display()))?;
 
     if !args.quiet {
         let rep = &ev.report;
@@ -374,7 +472,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             d.condition_number,
             d.negative_clipped,
             rep.loss.name(),
-            rep.max_learning_rate.map_or("unbounded".to_string(), |m| format!("{m:.6}"))
+            rep.max_learning_rate
+                .map_or("unbounded".to_string(), |m| format!("{m:.6}"))
         );
         let last = rep.flow.loss_train.len() - 1;
         eprintln!(
@@ -383,7 +482,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             rep.times[0],
             rep.flow.loss_train[last],
             rep.times[last],
-            rep.flow.loss_test.as_ref().map_or(String::new(), |l| format!("; test loss {:.4e} -> {:.4e}", l[0], l[last]))
+            rep.flow
+                .loss_test
+                .as_ref()
+                .map_or(String::new(), |l| format!(
+                    "; test loss {:.4e} -> {:.4e}",
+                    l[0], l[last]
+                ))
         );
         if let Some(c) = &rep.check {
             for s in &c.summary {
@@ -399,7 +504,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!(
             "wrote {}{} in {:.2} s",
             args.out.display(),
-            if plots.is_empty() { String::new() } else { format!(" and {} plot files", plots.len()) },
+            if plots.is_empty() {
+                String::new()
+            } else {
+                format!(" and {} plot files", plots.len())
+            },
             start.elapsed().as_secs_f64()
         );
     }

@@ -50,7 +50,12 @@ pub struct Args {
     #[command(flatten)]
     pub net: NetworkArgs,
     /// Hidden widths per layer, comma-separated (instead of one --width).
-    #[arg(long, value_name = "N1,N2,..", value_delimiter = ',', conflicts_with = "params")]
+    #[arg(
+        long,
+        value_name = "N1,N2,..",
+        value_delimiter = ',',
+        conflicts_with = "params"
+    )]
     pub widths: Option<Vec<usize>>,
     /// Initialization seed.
     #[arg(long, default_value_t = 0, value_name = "S")]
@@ -68,7 +73,12 @@ pub struct Args {
     #[arg(long, default_value = "sum", value_name = "L", value_parser = parse_loss)]
     pub loss: Loss,
     /// Steps at which to record outputs (comma-separated; default 0 and the last step).
-    #[arg(long, value_name = "T1,T2,..", value_delimiter = ',', conflicts_with = "record_every")]
+    #[arg(
+        long,
+        value_name = "T1,T2,..",
+        value_delimiter = ',',
+        conflicts_with = "record_every"
+    )]
     pub record: Option<Vec<usize>>,
     /// Record every K steps (and the last).
     #[arg(long, value_name = "K")]
@@ -100,12 +110,16 @@ fn parse_loss(s: &str) -> Result<Loss, String> {
     match s.to_ascii_lowercase().as_str() {
         "sum" => Ok(Loss::Sum),
         "mean" => Ok(Loss::Mean),
-        _ => Err(format!("unknown loss `{s}`: use sum (1/2 ||f - Y||^2) or mean (1/(2N) ||f - Y||^2)")),
+        _ => Err(format!(
+            "unknown loss `{s}`: use sum (1/2 ||f - Y||^2) or mean (1/(2N) ||f - Y||^2)"
+        )),
     }
 }
 
 fn rows(m: MatRef<'_, f64>) -> Vec<Vec<f64>> {
-    (0..m.nrows()).map(|i| (0..m.ncols()).map(|j| m[(i, j)]).collect()).collect()
+    (0..m.nrows())
+        .map(|i| (0..m.ncols()).map(|j| m[(i, j)]).collect())
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -142,66 +156,123 @@ struct Record<'a> {
 
 /// Run `ntk train`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut net = super::empirical::network(&args.net, args.widths.as_ref(), args.params.is_some())?;
+    let mut net =
+        super::empirical::network(&args.net, args.widths.as_ref(), args.params.is_some())?;
     if !(args.lr.is_finite() && args.lr > 0.0) {
-        return Err(common::usage(format!("--lr must be a positive number, got {}", args.lr)));
+        return Err(common::usage(format!(
+            "--lr must be a positive number, got {}",
+            args.lr
+        )));
     }
     if args.record_every == Some(0) {
         return Err(common::usage("--record-every must be at least 1"));
     }
     if let Some(r) = &args.record {
         if let Some(&bad) = r.iter().find(|&&s| s > args.steps) {
-            return Err(common::usage(format!("--record step {bad} is beyond --steps {}; record at most step {}", args.steps, args.steps)));
+            return Err(common::usage(format!(
+                "--record step {bad} is beyond --steps {}; record at most step {}",
+                args.steps, args.steps
+            )));
         }
     }
     let mut outs = vec![&args.out];
-    outs.extend(args.ntk_init_out.iter().chain(&args.ntk_final_out).chain(&args.save_params));
+    outs.extend(
+        args.ntk_init_out
+            .iter()
+            .chain(&args.ntk_final_out)
+            .chain(&args.save_params),
+    );
     for (i, a) in outs.iter().enumerate() {
         if outs[..i].contains(a) {
-            return Err(common::usage(format!("{} is given as two different outputs; use distinct paths", a.display())));
+            return Err(common::usage(format!(
+                "{} is given as two different outputs; use distinct paths",
+                a.display()
+            )));
         }
         ntk::io::check_writable(a)?;
     }
     // data
     let (x, x_src, labels) = match (&args.x, &args.dataset) {
-        (Some(p), _) => (ntk::io::read_matrix(p).with_context(|| format!("reading --x {}", p.display()))?, p.display().to_string(), None),
+        (Some(p), _) => (
+            ntk::io::read_matrix(p).with_context(|| format!("reading --x {}", p.display()))?,
+            p.display().to_string(),
+            None,
+        ),
         (None, Some(name)) => {
             let ds = ntk::data::Dataset::parse(name).context("--dataset")?;
             let l = ds.load()?;
             (l.x, ds.name(), l.labels)
         }
-        (None, None) => return Err(common::usage("no training inputs: pass --x FILE or --dataset NAME")),
+        (None, None) => {
+            return Err(common::usage(
+                "no training inputs: pass --x FILE or --dataset NAME",
+            ));
+        }
     };
     let y = match (&args.y, args.target.as_deref()) {
-        (Some(p), _) => ntk::io::read_matrix(p).with_context(|| format!("reading --y {}", p.display()))?,
+        (Some(p), _) => {
+            ntk::io::read_matrix(p).with_context(|| format!("reading --y {}", p.display()))?
+        }
         (None, Some(t)) if t.eq_ignore_ascii_case("x1x2") => {
             if x.ncols() < 2 {
-                return Err(common::usage("--target x1x2 needs inputs of dimension >= 2"));
+                return Err(common::usage(
+                    "--target x1x2 needs inputs of dimension >= 2",
+                ));
             }
             Mat::from_fn(x.nrows(), 1, |i, _| x[(i, 0)] * x[(i, 1)])
         }
         (None, Some(t)) if t.eq_ignore_ascii_case("labels") => {
             let Some(l) = labels else {
-                return Err(common::usage("--target labels needs a labelled dataset (e.g. --dataset digits)"));
+                return Err(common::usage(
+                    "--target labels needs a labelled dataset (e.g. --dataset digits)",
+                ));
             };
             let k = l.iter().map(|&c| c as usize + 1).max().unwrap_or(1);
-            Mat::from_fn(x.nrows(), k, |i, j| if l[i] as usize == j { 0.9 } else { -0.1 })
+            Mat::from_fn(
+                x.nrows(),
+                k,
+                |i, j| if l[i] as usize == j { 0.9 } else { -0.1 },
+            )
         }
-        (None, Some(t)) => return Err(common::usage(format!("unknown --target `{t}`: use x1x2 or labels, or pass --y FILE"))),
-        (None, None) => return Err(common::usage("no targets: pass --y FILE (n x k) or --target x1x2")),
+        (None, Some(t)) => {
+            return Err(common::usage(format!(
+                "unknown --target `{t}`: use x1x2 or labels, or pass --y FILE"
+            )));
+        }
+        (None, None) => {
+            return Err(common::usage(
+                "no targets: pass --y FILE (n x k) or --target x1x2",
+            ));
+        }
     };
     if y.nrows() != x.nrows() {
-        return Err(common::usage(format!("--y has {} rows but there are {} training inputs; give one target row per input", y.nrows(), x.nrows())));
+        return Err(common::usage(format!(
+            "--y has {} rows but there are {} training inputs; give one target row per input",
+            y.nrows(),
+            x.nrows()
+        )));
     }
     let x_test = match &args.x_test {
-        Some(p) => Some(ntk::io::read_matrix(p).with_context(|| format!("reading --x-test {}", p.display()))?),
+        Some(p) => Some(
+            ntk::io::read_matrix(p).with_context(|| format!("reading --x-test {}", p.display()))?,
+        ),
         None => None,
     };
     let y_test = match &args.y_test {
-        Some(p) => Some(ntk::io::read_matrix(p).with_context(|| format!("reading --y-test {}", p.display()))?),
+        Some(p) => Some(
+            ntk::io::read_matrix(p).with_context(|| format!("reading --y-test {}", p.display()))?,
+        ),
         None => None,
     };
-    let mut mlp = super::empirical::build_mlp(&net, x.ncols(), args.net.width, args.widths.as_ref(), args.params.as_ref(), y.ncols(), args.seed)?;
+    let mut mlp = super::empirical::build_mlp(
+        &net,
+        x.ncols(),
+        args.net.width,
+        args.widths.as_ref(),
+        args.params.as_ref(),
+        y.ncols(),
+        args.seed,
+    )?;
     if mlp.output_dim() != y.ncols() {
         return Err(common::usage(format!(
             "the network has {} outputs but the targets have {} columns; use matching targets or parameters",
@@ -250,7 +321,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         hidden_widths: mlp.hidden_widths(),
         outputs: mlp.output_dim(),
         n_params: mlp.n_params(),
-        seed: if args.params.is_some() { None } else { Some(args.seed) },
+        seed: if args.params.is_some() {
+            None
+        } else {
+            Some(args.seed)
+        },
         params: args.params.as_ref().map(|p| p.display().to_string()),
         x_train: x_src.clone(),
         n_train: x.nrows(),
@@ -276,11 +351,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .collect(),
         seconds: secs,
     };
-    ntk::io::write_json_atomic(&args.out, &out).with_context(|| format!("writing {}", args.out.display()))?;
+    ntk::io::write_json_atomic(&args.out, &out)
+        .with_context(|| format!("writing {}", args.out.display()))?;
     let n = x.nrows();
-    for (kind, path, m) in [("empirical_ntk_init", &args.ntk_init_out, &rec.ntk_init), ("empirical_ntk_final", &args.ntk_final_out, &rec.ntk_final)] {
-        let (Some(path), Some(m)) = (path, m) else { continue };
-        ntk::io::write_npy(path, m.as_ref()).with_context(|| format!("writing {}", path.display()))?;
+    for (kind, path, m) in [
+        ("empirical_ntk_init", &args.ntk_init_out, &rec.ntk_init),
+        ("empirical_ntk_final", &args.ntk_final_out, &rec.ntk_final),
+    ] {
+        let (Some(path), Some(m)) = (path, m) else {
+            continue;
+        };
+        ntk::io::write_npy(path, m.as_ref())
+            .with_context(|| format!("writing {}", path.display()))?;
         let sc = Sidecar::new(common::command_line(), OutputInfo::for_path(kind, path, n, n))
             .with_network(&net)?
             .with_options(&serde_json::json!({"hidden_widths": mlp.hidden_widths(), "seed": args.seed, "lr": args.lr, "steps": args.steps, "loss": args.loss}))?
@@ -289,7 +371,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ntk::io::sidecar::write_sidecar(path, &sc)?;
     }
     if let Some(p) = &args.save_params {
-        mlp.save_params(p).with_context(|| format!("writing {}", p.display()))?;
+        mlp.save_params(p)
+            .with_context(|| format!("writing {}", p.display()))?;
     }
     if !args.quiet {
         let (first, last) = (rec.snapshots.first(), rec.snapshots.last());
@@ -300,7 +383,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.steps,
             first.map_or(f64::NAN, |s| s.train_loss),
             last.map_or(f64::NAN, |s| s.train_loss),
-            rec.ntk_change.map_or(String::new(), |c| format!(", NTK moved by {:.3e} (relative)", c)),
+            rec.ntk_change.map_or(String::new(), |c| format!(
+                ", NTK moved by {:.3e} (relative)",
+                c
+            )),
             args.out.display()
         );
     }
