@@ -122,6 +122,7 @@ pub(crate) fn run(
                     out_t.map(|_| tb.as_mut().submatrix_mut(0, 0, nr, nc)),
                     diag,
                 );
+                // the block itself, column by column (contiguous writes)
                 for jj in 0..nc {
                     for ii in 0..nr {
                         let (i, j) = (rows.start + ii, cols.start + jj);
@@ -131,12 +132,25 @@ pub(crate) fn run(
                         // SAFETY: block (bi, bj) and its mirror (bj, bi) belong to this tile only.
                         unsafe {
                             out_k.write(i, j, kb[(ii, jj)]);
-                            if symmetric && i != j {
-                                out_k.write(j, i, kb[(ii, jj)]);
-                            }
                             if let Some(o) = out_t {
                                 o.write(i, j, tb[(ii, jj)]);
-                                if symmetric && i != j {
+                            }
+                        }
+                    }
+                }
+                // its mirror (j, i), again column by column of the output (the transposed
+                // reads stay in the tile scratch, which is in cache)
+                if symmetric {
+                    for ii in 0..nr {
+                        for jj in 0..nc {
+                            let (i, j) = (rows.start + ii, cols.start + jj);
+                            if j >= i {
+                                continue;
+                            }
+                            // SAFETY: as above.
+                            unsafe {
+                                out_k.write(j, i, kb[(ii, jj)]);
+                                if let Some(o) = out_t {
                                     o.write(j, i, tb[(ii, jj)]);
                                 }
                             }
