@@ -84,7 +84,9 @@ def main():
         k, first, t = timed(lambda: block(f(x, None, params)), a.reps)
         res.update(first_s=first, time_s=t)
         if a.params_out:
-            layers = [None if not p_ else [np.asarray(w_).tolist() for w_ in p_] for p_ in params]
+            # the layout of reference.json `empirical_ntk.params`: {"W", "b"} per Dense, null otherwise
+            layers = [None if not p_ else {"W": np.asarray(p_[0]).tolist(), "b": np.asarray(p_[1]).tolist()}
+                      for p_ in params]
             with open(a.params_out, "w") as fh:
                 json.dump(layers, fh)
         for path in a.out:
