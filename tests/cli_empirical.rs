@@ -5,33 +5,11 @@
 mod common;
 
 use assert_cmd::Command;
+use common::read_npy_f64;
 use std::path::Path;
 
 fn ntk() -> Command {
     Command::cargo_bin("ntk").unwrap()
-}
-
-fn read_npy_f64(path: &Path) -> (Vec<usize>, Vec<f64>) {
-    let b = std::fs::read(path).unwrap();
-    assert_eq!(&b[..6], b"\x93NUMPY");
-    let hl = u16::from_le_bytes([b[8], b[9]]) as usize;
-    let header = std::str::from_utf8(&b[10..10 + hl]).unwrap();
-    assert!(header.contains("'<f8'"), "{header}");
-    let shape: Vec<usize> = header
-        .split("'shape': (")
-        .nth(1)
-        .unwrap()
-        .split(')')
-        .next()
-        .unwrap()
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    let data = b[10 + hl..]
-        .chunks(8)
-        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
-        .collect();
-    (shape, data)
 }
 
 const NET: [&str; 8] = [

@@ -1,7 +1,10 @@
 //! `ntk kernel` end to end: outputs and sidecars, and every error case of the analytic issue
 //! (exit code, message naming the problem and the fix, no output file left behind).
 
+mod common;
+
 use assert_cmd::Command;
+use common::read_npy_f64;
 use predicates::prelude::*;
 use std::path::Path;
 
@@ -24,29 +27,6 @@ fn write_npy_f64(path: &Path, rows: usize, cols: usize, data: &[f64]) {
         bytes.extend_from_slice(&v.to_le_bytes());
     }
     std::fs::write(path, bytes).unwrap();
-}
-
-fn read_npy_f64(path: &Path) -> (Vec<usize>, Vec<f64>) {
-    let b = std::fs::read(path).unwrap();
-    assert_eq!(&b[..6], b"\x93NUMPY");
-    let hl = u16::from_le_bytes([b[8], b[9]]) as usize;
-    let header = std::str::from_utf8(&b[10..10 + hl]).unwrap();
-    assert!(header.contains("'<f8'"), "{header}");
-    let shape: Vec<usize> = header
-        .split("'shape': (")
-        .nth(1)
-        .unwrap()
-        .split(')')
-        .next()
-        .unwrap()
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    let data = b[10 + hl..]
-        .chunks(8)
-        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
-        .collect();
-    (shape, data)
 }
 
 const NET: [&str; 8] = [

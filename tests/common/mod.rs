@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests: loading tests/data/reference.json.
+//! Helpers shared by the integration tests: loading tests/data/reference.json, reading .npy.
 #![allow(dead_code)]
 
 use faer::Mat;
@@ -29,4 +29,29 @@ pub fn rel_err(a: faer::MatRef<'_, f64>, b: faer::MatRef<'_, f64>) -> f64 {
         }
     }
     num / den
+}
+
+/// Read a little-endian f64 .npy file: (shape, data in file order). Independent of the
+/// crate's reader, for end-to-end CLI tests.
+pub fn read_npy_f64(path: &std::path::Path) -> (Vec<usize>, Vec<f64>) {
+    let b = std::fs::read(path).unwrap();
+    assert_eq!(&b[..6], b"\x93NUMPY");
+    let hl = u16::from_le_bytes([b[8], b[9]]) as usize;
+    let header = std::str::from_utf8(&b[10..10 + hl]).unwrap();
+    assert!(header.contains("'<f8'"), "{header}");
+    let shape: Vec<usize> = header
+        .split("'shape': (")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let data = b[10 + hl..]
+        .chunks(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    (shape, data)
 }
