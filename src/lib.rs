@@ -35,8 +35,11 @@
 //! - [`kernel`]: tiled, parallel analytic NNGP/NTK Gram matrices.
 //! - [`io`], [`data`]: .npy/.csv I/O, atomic writes, sidecars, built-in datasets.
 //! - [`empirical`]: finite MLPs, their empirical NTK, training.
+//! - [`converge`]: width convergence of empirical kernels to the analytic ones.
 //! - [`dynamics`]: kernel gradient flow, ensembles, discrete gradient descent.
 //! - [`plot`]: PNG/SVG plots.
+//! - [`demo`]: the main job on built-in data (`ntk demo`).
+//! - [`special`]: normal and bivariate-normal functions, double-double sums, fast atan.
 //! - [`rng`]: the seeded generator used everywhere randomness appears.
 
 #![warn(missing_docs)]
