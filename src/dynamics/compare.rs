@@ -1,5 +1,5 @@
 //! Prediction against real training: finite networks of several widths are initialised
-//! (seeded), trained by full-batch gradient descent ([`crate::empirical::train`]) with the
+//! (seeded), trained by full-batch gradient descent ([`crate::empirical::train()`]) with the
 //! same learning rate and loss, and their outputs are set next to the kernel prediction
 //! *from the same initial outputs*:
 //!
@@ -105,7 +105,7 @@ pub struct Comparison {
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for no widths/seeds/steps or a zero width; errors of
-/// [`Mlp::init`] and [`empirical::train`] (e.g. divergence at too large a learning rate).
+/// [`Mlp::init`] and [`empirical::train()`] (e.g. divergence at too large a learning rate).
 ///
 /// ```
 /// use ntk::dynamics::{compare::{compare, CompareConfig}, FlowOptions, GradientFlow};

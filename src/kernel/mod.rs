@@ -8,7 +8,7 @@
 //! (NTK parameterization; the standard one replaces the Theta update by
 //! `Theta <- n_in Sigma_in + w^2 Theta + [bias]`.) The output is the kernel of the readout
 //! (layer L + 1). Work is organised as tiles: one GEMM for the Gram block `X1 X2^T`, then the
-//! elementwise recursion per entry ([`pair`]), in parallel over tiles ([`KernelPlan`]).
+//! elementwise recursion per entry (`pair.rs`, `columns.rs`), in parallel over tiles ([`KernelPlan`]).
 
 mod columns;
 mod pair;
