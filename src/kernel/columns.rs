@@ -13,6 +13,39 @@
 use super::pair::Recursion;
 use crate::activation::relu::dual_r;
 
+/// Define `pub(crate) fn $name($args)` that runs `$imp` compiled for AVX-512F or AVX2 when
+/// the CPU has them (checked at run time), else the baseline build of the same code.
+macro_rules! multiversion {
+    ($(#[$meta:meta])* $name:ident => $imp:ident ($($arg:ident: $ty:ty),* $(,)?)) => {
+        $(#[$meta])*
+        #[allow(clippy::too_many_arguments)]
+        pub(crate) fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx512($($arg: $ty),*) {
+                    $imp($($arg),*)
+                }
+                #[target_feature(enable = "avx2")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx2($($arg: $ty),*) {
+                    $imp($($arg),*)
+                }
+                if std::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU supports AVX-512F (checked just above).
+                    return unsafe { avx512($($arg),*) };
+                }
+                if std::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2 (checked just above).
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            $imp($($arg),*)
+        }
+    };
+}
+
 /// Per-point variances of one input set in slot-major order: for slot k (`q_in, pre_1,
 /// post_1, ...`), `q[k * n + i]` and `sq[k * n + i] = sqrt(q)`.
 pub(crate) struct SlotMajor {
@@ -42,57 +75,19 @@ impl SlotMajor {
     }
 }
 
-/// Input layer for rows `i0..i0 + c.len()` against a point with `sqrt(q_in) = sq2`: on entry
-/// `s` holds the GEMM values `x_i . x_j`; on exit `c = x_i . x_j / d` and
-/// `s = r sqrt((1 - rho)(1 + rho))` (both 0 for a zero row). Pairs near rho = +-1 and the
-/// diagonal are fixed up by the caller.
-pub(crate) fn input_column(
+multiversion!(
+    /// Input layer for rows `i0..i0 + c.len()` against a point with `sqrt(q_in) = sq2`: on entry
+    /// `s` holds the GEMM values `x_i . x_j`; on exit `c = x_i . x_j / d` and
+    /// `s = r sqrt((1 - rho)(1 + rho))` (both 0 for a zero row). Pairs near rho = +-1 and the
+    /// diagonal are fixed up by the caller.
+    input_column => input_column_impl(
     x1: &SlotMajor,
     i0: usize,
     sq2: f64,
     inv_d: f64,
     c: &mut [f64],
     s: &mut [f64],
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F (checked just above).
-            return unsafe { input_column_avx512(x1, i0, sq2, inv_d, c, s) };
-        }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { input_column_avx2(x1, i0, sq2, inv_d, c, s) };
-        }
-    }
-    input_column_impl(x1, i0, sq2, inv_d, c, s)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn input_column_avx512(
-    x1: &SlotMajor,
-    i0: usize,
-    sq2: f64,
-    inv_d: f64,
-    c: &mut [f64],
-    s: &mut [f64],
-) {
-    input_column_impl(x1, i0, sq2, inv_d, c, s)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn input_column_avx2(
-    x1: &SlotMajor,
-    i0: usize,
-    sq2: f64,
-    inv_d: f64,
-    c: &mut [f64],
-    s: &mut [f64],
-) {
-    input_column_impl(x1, i0, sq2, inv_d, c, s)
-}
+));
 
 #[inline(always)]
 fn input_column_impl(
@@ -120,11 +115,11 @@ fn input_column_impl(
     }
 }
 
-/// Run the hidden layers and the readout for rows `i0..i0 + c.len()` against one point with
-/// variances `v2` (point-major) and their square roots `sq2`. On entry `c`, `s` hold the
-/// input-layer covariance and sine part; on exit `c` holds the NNGP and `th` the NTK.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn relu_column(
+multiversion!(
+    /// Run the hidden layers and the readout for rows `i0..i0 + c.len()` against one point with
+    /// variances `v2` (point-major) and their square roots `sq2`. On entry `c`, `s` hold the
+    /// input-layer covariance and sine part; on exit `c` holds the NNGP and `th` the NTK.
+    relu_column => relu_column_impl(
     rec: &Recursion,
     x1: &SlotMajor,
     i0: usize,
@@ -133,52 +128,7 @@ pub(crate) fn relu_column(
     c: &mut [f64],
     s: &mut [f64],
     th: &mut [f64],
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F (checked just above).
-            return unsafe { relu_column_avx512(rec, x1, i0, v2, sq2, c, s, th) };
-        }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { relu_column_avx2(rec, x1, i0, v2, sq2, c, s, th) };
-        }
-    }
-    relu_column_impl(rec, x1, i0, v2, sq2, c, s, th)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn relu_column_avx512(
-    rec: &Recursion,
-    x1: &SlotMajor,
-    i0: usize,
-    v2: &[f64],
-    sq2: &[f64],
-    c: &mut [f64],
-    s: &mut [f64],
-    th: &mut [f64],
-) {
-    relu_column_impl(rec, x1, i0, v2, sq2, c, s, th)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn relu_column_avx2(
-    rec: &Recursion,
-    x1: &SlotMajor,
-    i0: usize,
-    v2: &[f64],
-    sq2: &[f64],
-    c: &mut [f64],
-    s: &mut [f64],
-    th: &mut [f64],
-) {
-    relu_column_impl(rec, x1, i0, v2, sq2, c, s, th)
-}
+));
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]

@@ -52,25 +52,7 @@ pub fn atan_nonneg(x: f64) -> f64 {
     } else {
         x_mid
     };
-    let y = if big {
-        FRAC_PI_2
-    } else if small {
-        0.0
-    } else {
-        FRAC_PI_4
-    };
-    let extra = if big {
-        MOREBITS
-    } else if small {
-        0.0
-    } else {
-        0.5 * MOREBITS
-    };
-    let z = xr * xr;
-    let p = (((P[0] * z + P[1]) * z + P[2]) * z + P[3]) * z + P[4];
-    let q = ((((z + Q[0]) * z + Q[1]) * z + Q[2]) * z + Q[3]) * z + Q[4];
-    let r = xr * (z * p / q) + xr;
-    y + (r + extra)
+    reduced(xr, big, small)
 }
 
 /// atan(y / x) for y >= 0, x >= 0 (result in [0, pi/2]) without forming y / x first: the
@@ -102,6 +84,14 @@ pub fn atan_ratio(y: f64, x: f64) -> f64 {
         y + x
     };
     let xr = if den > 0.0 { num / den } else { 0.0 };
+    reduced(xr, big, small)
+}
+
+/// The shared tail of [`atan_nonneg`] and [`atan_ratio`]: the reduced argument `xr` (|xr| <=
+/// 0.66) through the rational approximation, plus the offset of its reduction branch
+/// (`pi/2` for `big`, 0 for `small`, `pi/4` otherwise, each with its low-order word).
+#[inline(always)]
+fn reduced(xr: f64, big: bool, small: bool) -> f64 {
     let base = if big {
         FRAC_PI_2
     } else if small {
