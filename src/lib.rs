@@ -33,6 +33,8 @@
 //! - [`network`]: the network description (serde, JSON/TOML).
 //! - [`activation`]: phi, phi' and the Gaussian duals T, Tdot.
 //! - [`kernel`]: tiled, parallel analytic NNGP/NTK Gram matrices.
+//! - [`kernel_matrix`]: kernel storage seen as an operator (dense, packed triangle, f32).
+//! - [`solve`]: iterative solvers (CG, Lanczos matrix functions) over kernel operators.
 //! - [`io`], [`data`]: .npy/.csv I/O, atomic writes, sidecars, built-in datasets.
 //! - [`empirical`]: finite MLPs, their empirical NTK, training.
 //! - [`converge`]: width convergence of empirical kernels to the analytic ones.
@@ -55,9 +57,11 @@ pub mod empirical;
 pub mod error;
 pub mod io;
 pub mod kernel;
+pub mod kernel_matrix;
 pub mod network;
 pub mod plot;
 pub mod rng;
+pub mod solve;
 pub mod special;
 
 pub use activation::Activation;

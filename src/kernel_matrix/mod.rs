@@ -1,0 +1,67 @@
+//! Kernel matrices as linear operators: the one interface through which the solvers
+//! ([`crate::solve`]) see a symmetric positive semi-definite training kernel `K` (n x n),
+//! whatever its storage.
+//!
+//! ```text
+//! apply:     Y = K X                 X, Y: n x k  (block product, all outputs at once)
+//! diagonal:  d_i = K_ii
+//! columns:   C[:, j] = K[:, cols[j]]  (selected columns, e.g. for a pivoted Cholesky)
+//! ```
+//!
+//! Contract of every implementation:
+//! - `apply` is **bitwise deterministic**: the same inputs give the same output bits for any
+//!   `par` (thread count). Summation order is fixed by the storage layout, never by which
+//!   thread ran which part.
+//! - Products are accumulated in f64 even when entries are stored in f32.
+//! - The operator is the kernel as stored: no ridge. Solvers add shifts `(K + r I)` themselves.
+
+use faer::{MatMut, MatRef, Par};
+
+/// Precision in which kernel entries are stored (products always accumulate in f64).
+///
+/// ```
+/// assert_eq!(ntk::kernel_matrix::Precision::F32.bytes(), 4);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// 8-byte entries: exact products (the default).
+    F64,
+    /// 4-byte entries, f64 accumulation: half the memory, entries rounded to ~6e-8 relative.
+    F32,
+}
+
+impl Precision {
+    /// Bytes per stored entry.
+    pub fn bytes(self) -> usize {
+        match self {
+            Precision::F64 => 8,
+            Precision::F32 => 4,
+        }
+    }
+}
+
+/// A symmetric kernel matrix seen as an operator (see the module docs for the contract).
+pub trait KernelMatrix: Send + Sync {
+    /// The order `n`.
+    fn n(&self) -> usize;
+
+    /// The diagonal `K_ii`, length `n`.
+    fn diagonal(&self) -> Vec<f64>;
+
+    /// `out = K x` for a block `x` of `n x k` (any `k >= 1`); `out` is `n x k`.
+    /// Bitwise identical for any `par`.
+    fn apply(&self, x: MatRef<'_, f64>, out: MatMut<'_, f64>, par: Par);
+
+    /// `out[:, j] = K[:, cols[j]]`; `out` is `n x cols.len()`.
+    fn columns(&self, cols: &[usize], out: MatMut<'_, f64>);
+
+    /// Bytes held by the stored entries.
+    fn bytes(&self) -> usize;
+
+    /// Storage precision of the entries.
+    fn precision(&self) -> Precision;
+}
+
+mod dense;
+pub use dense::Dense;
