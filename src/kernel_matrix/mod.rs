@@ -39,6 +39,18 @@ impl Precision {
             Precision::F32 => 4,
         }
     }
+
+    /// `"f64"` or `"f32"`.
+    ///
+    /// ```
+    /// assert_eq!(ntk::kernel_matrix::Precision::F64.name(), "f64");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F64 => "f64",
+            Precision::F32 => "f32",
+        }
+    }
 }
 
 /// A symmetric kernel matrix seen as an operator (see the module docs for the contract).
@@ -64,4 +76,15 @@ pub trait KernelMatrix: Send + Sync {
 }
 
 mod dense;
+mod entry;
+mod layout;
+mod memory;
+mod micro;
+mod packed;
+mod stream;
+
 pub use dense::Dense;
+pub use entry::Entry;
+pub use layout::{DEFAULT_CHUNKS, DEFAULT_TILE, TileLayout};
+pub use memory::{StoragePlan, StorageRequest, bytes, default_budget, plan_storage};
+pub use packed::Packed;
