@@ -75,6 +75,8 @@ pub trait KernelMatrix: Send + Sync {
     fn precision(&self) -> Precision;
 }
 
+mod build;
+mod cross;
 mod dense;
 mod entry;
 mod layout;
@@ -83,6 +85,8 @@ mod micro;
 mod packed;
 mod stream;
 
+pub use build::{BuildOptions, PackedKernels, Which, build_packed};
+pub use cross::{CrossOptions, CrossProducts, cross_apply, selected_rows, test_diagonal};
 pub use dense::Dense;
 pub use entry::Entry;
 pub use layout::{DEFAULT_CHUNKS, DEFAULT_TILE, TileLayout};
