@@ -228,8 +228,10 @@ pub fn build_packed<T: Entry>(
         .install(work);
     if let Some((i, j, v, name)) = bad.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(Error::Numerical(format!(
-            "the {name} entry ({i}, {j}) is {v}: the network's scale overflows f64 \
-             (w_std^(2 depth) too large); use a smaller w_std or depth"
+            "the {name} entry ({i}, {j}) is {v}, which {} storage cannot hold: the network's \
+             scale is too large (w_std^(2 depth)); use a smaller w_std or depth{}",
+            T::PRECISION.name(),
+            if T::PRECISION == super::Precision::F32 { ", or f64 storage" } else { "" }
         )));
     }
     Ok(PackedKernels { nngp, ntk })
@@ -248,10 +250,12 @@ fn store<T: Entry>(
     for jj in 0..nc {
         for ii in 0..nr {
             let v = if diag && jj > ii { src[(jj, ii)] } else { src[(ii, jj)] };
-            if !v.is_finite() && bad.is_none() {
+            let t = T::from_f64(v);
+            // f32 storage overflows for |v| > 3.4e38 even where f64 does not
+            if !t.to_f64().is_finite() && bad.is_none() {
                 bad = Some((ii, jj, v));
             }
-            dst[jj * nr + ii] = T::from_f64(v);
+            dst[jj * nr + ii] = t;
         }
     }
     bad

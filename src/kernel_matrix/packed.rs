@@ -48,7 +48,7 @@ impl<T: Entry> Packed<T> {
     /// # Errors
     /// [`Error::Shape`] if `k` is not square, [`Error::InvalidParameter`] for an empty
     /// matrix or `tile = 0`, [`Error::Memory`] if the storage does not fit in available
-    /// memory.
+    /// memory, [`Error::Data`] for an entry that is not finite once rounded to `T`.
     ///
     /// ```
     /// let k = faer::mat![[4.0, 1.0], [1.0, 3.0]];
@@ -75,7 +75,14 @@ impl<T: Entry> Packed<T> {
                 for (jj, j) in cols.clone().enumerate() {
                     for (ii, i) in rows.clone().enumerate() {
                         let v = if i >= j { k[(i, j)] } else { k[(j, i)] };
-                        t[jj * rows.len() + ii] = T::from_f64(v);
+                        let e = T::from_f64(v);
+                        if !e.to_f64().is_finite() {
+                            return Err(Error::Data(format!(
+                                "kernel entry ({i}, {j}) = {v} is not finite in {} storage",
+                                T::PRECISION.name()
+                            )));
+                        }
+                        t[jj * rows.len() + ii] = e;
                     }
                 }
             }
