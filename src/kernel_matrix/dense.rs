@@ -127,6 +127,10 @@ impl KernelMatrix for Dense {
         self.n() * self.n() * 8
     }
 
+    fn scratch_bytes(&self, k: usize) -> usize {
+        stream::scratch_bytes(&self.layout, k)
+    }
+
     fn precision(&self) -> Precision {
         Precision::F64
     }

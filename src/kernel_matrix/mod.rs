@@ -73,6 +73,20 @@ pub trait KernelMatrix: Send + Sync {
 
     /// Storage precision of the entries.
     fn precision(&self) -> Precision;
+
+    /// Bytes of temporary memory one `apply` with `k` right-hand sides allocates (for
+    /// memory planning; default 0). Added with the packed storage; see `docs/storage.md`.
+    ///
+    /// ```
+    /// use ntk::kernel_matrix::{Dense, KernelMatrix};
+    /// let d = Dense::new(faer::Mat::identity(3, 3))?;
+    /// assert_eq!(d.scratch_bytes(2), 8 * (3 * 2 + 3 * 2)); // X copy + one chunk partial
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
+    fn scratch_bytes(&self, k: usize) -> usize {
+        let _ = k;
+        0
+    }
 }
 
 mod build;

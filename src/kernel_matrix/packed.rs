@@ -64,7 +64,26 @@ impl<T: Entry> Packed<T> {
                 k.ncols()
             )));
         }
-        let layout = TileLayout::new(k.nrows(), tile, DEFAULT_CHUNKS)?;
+        Self::from_fn(k.nrows(), tile, |i, j| k[(i, j)])
+    }
+
+    /// Pack the symmetric matrix with lower-triangle entries `f(i, j)`, `i >= j` (called
+    /// once per stored entry; the upper triangle is never asked for), rounding to `T`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for `n = 0` or `tile = 0`, [`Error::Memory`] if the
+    /// storage does not fit in available memory, [`Error::Data`] for an entry that is not
+    /// finite once rounded to `T`.
+    ///
+    /// ```
+    /// use ntk::kernel_matrix::{bytes, KernelMatrix, Packed, Precision};
+    /// let p = Packed::<f32>::from_fn(1000, 256, |i, j| (-((i - j) as f64)).exp())?;
+    /// assert_eq!(p.get(3, 5), (-2f64).exp() as f32 as f64);
+    /// assert_eq!(p.bytes() as u64, bytes(1000, 256, Precision::F32)?);
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
+    pub fn from_fn(n: usize, tile: usize, f: impl Fn(usize, usize) -> f64) -> Result<Self> {
+        let layout = TileLayout::new(n, tile, DEFAULT_CHUNKS)?;
         let mut p = Self::zeroed(layout, None)?;
         let l = p.layout.clone();
         for ti in 0..l.tile_rows() {
@@ -74,7 +93,7 @@ impl<T: Entry> Packed<T> {
                 let t = &mut p.data[off..off + rows.len() * cols.len()];
                 for (jj, j) in cols.clone().enumerate() {
                     for (ii, i) in rows.clone().enumerate() {
-                        let v = if i >= j { k[(i, j)] } else { k[(j, i)] };
+                        let v = if i >= j { f(i, j) } else { f(j, i) };
                         let e = T::from_f64(v);
                         if !e.to_f64().is_finite() {
                             return Err(Error::Data(format!(
@@ -195,6 +214,10 @@ impl<T: Entry> KernelMatrix for Packed<T> {
 
     fn bytes(&self) -> usize {
         self.data.len() * std::mem::size_of::<T>()
+    }
+
+    fn scratch_bytes(&self, k: usize) -> usize {
+        stream::scratch_bytes(&self.layout, k)
     }
 
     fn precision(&self) -> Precision {

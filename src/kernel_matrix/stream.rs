@@ -24,6 +24,12 @@ pub(crate) trait TileSource<T>: Sync {
     fn tile(&self, i: usize, j: usize) -> (&[T], usize);
 }
 
+/// Temporary bytes of one `apply` with `k` right-hand sides: the chunk partials and the
+/// contiguous copy of X.
+pub(crate) fn scratch_bytes(layout: &TileLayout, k: usize) -> usize {
+    8 * (layout.partial_entries(k) + layout.n() * k)
+}
+
 /// Number of workers a `Par` asks for.
 pub(crate) fn workers(par: Par) -> usize {
     match par {
