@@ -14,7 +14,8 @@
 //!
 //! Stopping rules ([`Stop`]), per column:
 //! - `Residual(tol)`: `||b - A x|| <= tol ||b||`;
-//! - `Energy { tol, lambda_lo }`: `||b - A x|| / sqrt(lambda_lo) <= tol ||x||_A`, where
+//! - `Energy { tol, lambda_lo }`: `||b - A x|| / sqrt(lambda_lo) <= tol ||x||_A` and
+//!   `||b - A x|| <= tol ||b||` (both: the train residual at `t = inf` is `b - A x`), where
 //!   `||x||_A^2 = x.(b - r)`. Since `||x* - x||_A^2 = r^T A^{-1} r <= ||r||^2 / lambda_min`, this
 //!   certifies a relative energy-norm error `<= tol` whenever `lambda_lo <= lambda_min(A)`
 //!   (the ridge is such a lower bound for a PSD kernel), and for any test point
@@ -39,7 +40,8 @@ use serde::Serialize;
 pub enum Stop {
     /// Relative residual `||b - A x|| / ||b|| <= tol`.
     Residual(f64),
-    /// Relative energy-norm error bound `||r|| / sqrt(lambda_lo) / ||x||_A <= tol`.
+    /// Relative energy-norm error bound `||r|| / sqrt(lambda_lo) / ||x||_A <= tol`, and
+    /// relative residual `||r|| / ||b|| <= tol` (the measure is the larger of the two).
     Energy {
         /// The tolerance.
         tol: f64,
@@ -63,6 +65,7 @@ impl Stop {
     /// use ntk::solve::Stop;
     /// assert_eq!(Stop::Residual(1e-8).measure(1e-3, 10.0, 4.0), 1e-4);
     /// assert_eq!(Stop::Energy { tol: 1e-8, lambda_lo: 4.0 }.measure(1e-3, 10.0, 4.0), 2.5e-4);
+    /// assert_eq!(Stop::Energy { tol: 1e-8, lambda_lo: 4.0 }.measure(1e-3, 1e-3, 4.0), 1.0);
     /// ```
     pub fn measure(&self, r: f64, b: f64, x_a2: f64) -> f64 {
         match *self {
@@ -74,10 +77,11 @@ impl Stop {
                 }
             }
             Stop::Energy { lambda_lo, .. } => {
+                let rel = if b > 0.0 { r / b } else { r };
                 if r == 0.0 {
                     0.0
                 } else if x_a2 > 0.0 && lambda_lo > 0.0 {
-                    r / lambda_lo.sqrt() / x_a2.sqrt()
+                    (r / lambda_lo.sqrt() / x_a2.sqrt()).max(rel)
                 } else {
                     f64::INFINITY
                 }
