@@ -1,0 +1,530 @@
+//! Block preconditioned conjugate gradients for `(K + r I) X = B`, all columns at once:
+//!
+//! ```text
+//! x_0 = 0, r_0 = b, z_0 = P^{-1} r_0, p_0 = z_0                       (per column)
+//! q = A p (one batched product for all columns),  alpha = r.z / p.q
+//! x += alpha p,  r -= alpha q,  z = P^{-1} r,  beta = r.z_new / r.z_old,  p = z + beta p
+//! ```
+//!
+//! Columns have their own `alpha, beta` and stop on their own; the product is always done for
+//! the whole block (a stored kernel's product costs one pass over memory whatever the width).
+//! The recursive residual drifts from `b - A x` in floating point, so the true residual is
+//! recomputed every `residual_every` iterations and at the end; the stop is always confirmed on
+//! the true residual (a column whose true residual misses the target restarts from it).
+//!
+//! Stopping rules ([`Stop`]), per column:
+//! - `Residual(tol)`: `||b - A x|| <= tol ||b||`;
+//! - `Energy { tol, lambda_lo }`: `||b - A x|| / sqrt(lambda_lo) <= tol ||x||_A` and
+//!   `||b - A x|| <= tol ||b||` (both: the train residual at `t = inf` is `b - A x`), where
+//!   `||x||_A^2 = x.(b - r)`. Since `||x* - x||_A^2 = r^T A^{-1} r <= ||r||^2 / lambda_min`, this
+//!   certifies a relative energy-norm error `<= tol` whenever `lambda_lo <= lambda_min(A)`
+//!   (the ridge is such a lower bound for a PSD kernel), and for any test point
+//!   `|k*^T (x* - x)| <= sqrt(k(x*, x*)) ||x* - x||_A` (Cauchy-Schwarz in the `A` inner
+//!   product with `k*^T A^{-1} k* <= k(x*, x*)`).
+
+use super::precond::Preconditioner;
+use super::vecops::{dot, norm, shifted_apply};
+use crate::kernel_matrix::KernelMatrix;
+use crate::{Error, Result};
+use faer::{Mat, MatRef, Par};
+use serde::Serialize;
+
+/// When a column has converged.
+///
+/// ```
+/// use ntk::solve::Stop;
+/// assert_eq!(Stop::Residual(1e-8).tol(), 1e-8);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stop {
+    /// Relative residual `||b - A x|| / ||b|| <= tol`.
+    Residual(f64),
+    /// Relative energy-norm error bound `||r|| / sqrt(lambda_lo) / ||x||_A <= tol`, and
+    /// relative residual `||r|| / ||b|| <= tol` (the measure is the larger of the two).
+    Energy {
+        /// The tolerance.
+        tol: f64,
+        /// A lower bound (or estimate) of `lambda_min(K + r I)`.
+        lambda_lo: f64,
+    },
+}
+
+impl Stop {
+    /// The tolerance.
+    pub fn tol(&self) -> f64 {
+        match *self {
+            Stop::Residual(t) | Stop::Energy { tol: t, .. } => t,
+        }
+    }
+
+    /// The measure this rule compares with its tolerance, for a column with residual norm
+    /// `r`, right-hand side norm `b` and `x.(b - r) = ||x||_A^2`.
+    ///
+    /// ```
+    /// use ntk::solve::Stop;
+    /// assert_eq!(Stop::Residual(1e-8).measure(1e-3, 10.0, 4.0), 1e-4);
+    /// assert_eq!(Stop::Energy { tol: 1e-8, lambda_lo: 4.0 }.measure(1e-3, 10.0, 4.0), 2.5e-4);
+    /// assert_eq!(Stop::Energy { tol: 1e-8, lambda_lo: 4.0 }.measure(1e-3, 1e-3, 4.0), 1.0);
+    /// ```
+    pub fn measure(&self, r: f64, b: f64, x_a2: f64) -> f64 {
+        match *self {
+            Stop::Residual(_) => {
+                if b > 0.0 {
+                    r / b
+                } else {
+                    r
+                }
+            }
+            Stop::Energy { lambda_lo, .. } => {
+                let rel = if b > 0.0 { r / b } else { r };
+                if r == 0.0 {
+                    0.0
+                } else if x_a2 > 0.0 && lambda_lo > 0.0 {
+                    (r / lambda_lo.sqrt() / x_a2.sqrt()).max(rel)
+                } else {
+                    f64::INFINITY
+                }
+            }
+        }
+    }
+}
+
+/// Limits of [`pcg`].
+///
+/// ```
+/// let o = ntk::solve::CgOptions::default();
+/// assert_eq!((o.max_iter, o.residual_every), (10_000, 50));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct CgOptions {
+    /// Most iterations (batched products) before giving up.
+    pub max_iter: usize,
+    /// Recompute the true residual `b - A x` every this many iterations (0 = only at the end).
+    pub residual_every: usize,
+}
+
+impl Default for CgOptions {
+    fn default() -> Self {
+        CgOptions {
+            max_iter: 10_000,
+            residual_every: 50,
+        }
+    }
+}
+
+/// What CG did.
+///
+/// ```
+/// use ntk::kernel_matrix::Dense;
+/// use ntk::solve::{pcg, CgOptions, Stop};
+/// let k = Dense::new(faer::mat![[4.0, 1.0], [1.0, 3.0]])?;
+/// let b = faer::mat![[1.0], [2.0]];
+/// let s = pcg(&k, 0.0, b.as_ref(), None, Stop::Residual(1e-12), &CgOptions::default(), faer::Par::Seq, None)?;
+/// assert!(s.report.converged && s.report.iterations <= 2);
+/// assert!(serde_json::to_string(&s.report).unwrap().contains("relative_residual"));
+/// # Ok::<(), ntk::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CgReport {
+    /// Iterations (batched products with `A`, not counting true-residual refreshes).
+    pub iterations: usize,
+    /// Batched products with `A` in all (iterations plus true-residual refreshes).
+    pub products: usize,
+    /// Per column, the final **true** relative residual `||b - A x|| / ||b||`.
+    pub relative_residual: Vec<f64>,
+    /// Per column, the stopping measure of the rule on the true residual (equals
+    /// `relative_residual` for [`Stop::Residual`]; the energy-error bound for [`Stop::Energy`]).
+    pub measure: Vec<f64>,
+    /// The rule.
+    pub stop: Stop,
+    /// Every column met the rule on its true residual.
+    pub converged: bool,
+    /// Restarts from the true residual (after recursive/true disagreement).
+    pub restarts: usize,
+}
+
+/// A solution `X` of `(K + r I) X = B`, its true residual `B - A X`, and the report.
+#[derive(Clone, Debug)]
+pub struct CgSolution {
+    /// The solution `n x k`.
+    pub x: Mat<f64>,
+    /// The true residual `B - (K + r I) X`.
+    pub residual: Mat<f64>,
+    /// The report.
+    pub report: CgReport,
+}
+
+/// Progress callback: `(stage, done, total)`.
+pub type Progress<'a> = Option<&'a (dyn Fn(&str, usize, usize) + Sync)>;
+
+/// Solve `(K + ridge I) X = B` by block preconditioned CG (see the module docs).
+///
+/// # Errors
+/// [`Error::Shape`] if `b` has not `n` rows, [`Error::Data`] for a non-finite `b`,
+/// [`Error::Numerical`] if a product is non-finite, the operator is found not positive
+/// definite (`p.Ap <= 0`), or CG does not meet the rule in `max_iter` iterations (the message
+/// gives the residuals reached).
+///
+/// ```
+/// use ntk::kernel_matrix::Dense;
+/// use ntk::solve::{pcg, CgOptions, Stop};
+/// let k = Dense::new(faer::mat![[2.0, 1.0], [1.0, 2.0]])?;
+/// let b = faer::mat![[3.0, 1.0], [3.0, -1.0]];
+/// let s = pcg(&k, 1.0, b.as_ref(), None, Stop::Residual(1e-14), &CgOptions::default(), faer::Par::Seq, None)?;
+/// // (K + I) x = b: x = (1, 1) and (1/2, -1/2)
+/// assert!((s.x[(0, 0)] - 1.0).abs() < 1e-14 && (s.x[(1, 1)] + 0.5).abs() < 1e-14);
+/// # Ok::<(), ntk::Error>(())
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn pcg(
+    k: &dyn KernelMatrix,
+    ridge: f64,
+    b: MatRef<'_, f64>,
+    precond: Option<&Preconditioner>,
+    stop: Stop,
+    opts: &CgOptions,
+    par: Par,
+    progress: Progress<'_>,
+) -> Result<CgSolution> {
+    let s = run(k, ridge, b, precond, stop, opts, par, progress)?;
+    if !s.report.converged {
+        let worst = s.report.measure.iter().copied().fold(0.0f64, f64::max);
+        return Err(Error::Numerical(format!(
+            "conjugate gradients did not converge in {} iterations: the worst column's stopping \
+             measure is {worst:.3e} (target {:.1e}; true relative residuals {:?}). The kernel may \
+             be singular or very ill-conditioned: add a ridge (--diag-reg) or raise the \
+             preconditioner rank",
+            s.report.iterations,
+            stop.tol(),
+            s.report
+                .relative_residual
+                .iter()
+                .map(|r| format!("{r:.2e}"))
+                .collect::<Vec<_>>()
+        )));
+    }
+    Ok(s)
+}
+
+/// CG without the error on non-convergence (the report says whether it converged).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run(
+    k: &dyn KernelMatrix,
+    ridge: f64,
+    b: MatRef<'_, f64>,
+    precond: Option<&Preconditioner>,
+    stop: Stop,
+    opts: &CgOptions,
+    par: Par,
+    progress: Progress<'_>,
+) -> Result<CgSolution> {
+    let n = k.n();
+    if b.nrows() != n {
+        return Err(Error::Shape(format!(
+            "the right-hand side has {} rows but the kernel is {n} x {n}",
+            b.nrows()
+        )));
+    }
+    crate::dynamics::spectrum::check_finite(b, "right-hand side")?;
+    let nc = b.ncols();
+    let bnorm: Vec<f64> = (0..nc).map(|j| col_norm(b, j)).collect();
+    let mut st = State::new(b, precond);
+    let mut done = vec![false; nc];
+    let mut broken = vec![false; nc];
+    let (mut iterations, mut products, mut restarts) = (0, 0, 0);
+    let apply = |x: MatRef<'_, f64>| shifted_apply(k, ridge, x, par);
+    loop {
+        // columns meeting the rule on the recursive residual
+        for j in 0..nc {
+            if !done[j] && !broken[j] {
+                let rn = norm(st.r.col_as_slice(j));
+                let xa2 =
+                    col_dot(st.x.as_ref(), b, j) - dot(st.x.col_as_slice(j), st.r.col_as_slice(j));
+                done[j] = stop.measure(rn, bnorm[j], xa2) <= stop.tol();
+            }
+        }
+        let active = (0..nc).any(|j| !done[j] && !broken[j]);
+        if !active || iterations >= opts.max_iter {
+            // confirm on the true residual; restart the columns that miss
+            let r_true = residual(&apply, b, st.x.as_ref())?;
+            products += 1;
+            let miss: Vec<usize> = (0..nc)
+                .filter(|&j| {
+                    !broken[j]
+                        && measure_of(&stop, b, st.x.as_ref(), r_true.as_ref(), j, bnorm[j])
+                            > stop.tol()
+                })
+                .collect();
+            if miss.is_empty() || iterations >= opts.max_iter || restarts >= 3 {
+                return Ok(finish(
+                    st.x, r_true, b, &bnorm, stop, iterations, products, restarts, &broken,
+                ));
+            }
+            restarts += 1;
+            st.restart(r_true, &miss, precond);
+            for &j in &miss {
+                done[j] = false;
+            }
+            continue;
+        }
+        let q = apply(st.p.as_ref())?;
+        products += 1;
+        iterations += 1;
+        for j in 0..nc {
+            if done[j] || broken[j] {
+                continue;
+            }
+            let pq = dot(st.p.col_as_slice(j), q.col_as_slice(j));
+            if !(pq > 0.0) || !pq.is_finite() {
+                broken[j] = true; // not positive definite along p (singular kernel)
+                continue;
+            }
+            let alpha = st.rz[j] / pq;
+            st.step(j, alpha, q.col_as_slice(j));
+        }
+        if opts.residual_every > 0 && iterations % opts.residual_every == 0 {
+            let r_true = residual(&apply, b, st.x.as_ref())?;
+            products += 1;
+            st.r = r_true;
+        }
+        st.new_direction(precond, &done, &broken);
+        if let Some(f) = progress {
+            f("cg", iterations, opts.max_iter);
+        }
+    }
+}
+
+/// The iterates of block PCG.
+struct State {
+    x: Mat<f64>,
+    r: Mat<f64>,
+    p: Mat<f64>,
+    rz: Vec<f64>,
+}
+
+impl State {
+    fn new(b: MatRef<'_, f64>, precond: Option<&Preconditioner>) -> Self {
+        let r = b.to_owned();
+        let z = precondition(precond, r.as_ref());
+        let rz = (0..b.ncols())
+            .map(|j| dot(r.col_as_slice(j), z.col_as_slice(j)))
+            .collect();
+        State {
+            x: Mat::zeros(b.nrows(), b.ncols()),
+            r,
+            p: z,
+            rz,
+        }
+    }
+
+    fn step(&mut self, j: usize, alpha: f64, q: &[f64]) {
+        let p = self.p.col_as_slice(j).to_vec();
+        for (xi, pi) in self.x.col_as_slice_mut(j).iter_mut().zip(&p) {
+            *xi += alpha * pi;
+        }
+        for (ri, qi) in self.r.col_as_slice_mut(j).iter_mut().zip(q) {
+            *ri -= alpha * qi;
+        }
+    }
+
+    fn new_direction(&mut self, precond: Option<&Preconditioner>, done: &[bool], broken: &[bool]) {
+        let z = precondition(precond, self.r.as_ref());
+        for j in 0..z.ncols() {
+            if done[j] || broken[j] {
+                continue;
+            }
+            let rz_new = dot(self.r.col_as_slice(j), z.col_as_slice(j));
+            let beta = if self.rz[j] > 0.0 {
+                rz_new / self.rz[j]
+            } else {
+                0.0
+            };
+            self.rz[j] = rz_new;
+            let zj = z.col_as_slice(j);
+            for (pi, zi) in self.p.col_as_slice_mut(j).iter_mut().zip(zj) {
+                *pi = zi + beta * *pi;
+            }
+        }
+    }
+
+    fn restart(&mut self, r_true: Mat<f64>, cols: &[usize], precond: Option<&Preconditioner>) {
+        self.r = r_true;
+        let z = precondition(precond, self.r.as_ref());
+        for &j in cols {
+            self.rz[j] = dot(self.r.col_as_slice(j), z.col_as_slice(j));
+            self.p
+                .col_as_slice_mut(j)
+                .copy_from_slice(z.col_as_slice(j));
+        }
+    }
+}
+
+fn precondition(precond: Option<&Preconditioner>, r: MatRef<'_, f64>) -> Mat<f64> {
+    match precond {
+        None => r.to_owned(),
+        Some(m) => {
+            let mut z = Mat::zeros(r.nrows(), r.ncols());
+            m.apply(r, z.as_mut());
+            z
+        }
+    }
+}
+
+fn col_norm(m: MatRef<'_, f64>, j: usize) -> f64 {
+    (0..m.nrows())
+        .map(|i| m[(i, j)] * m[(i, j)])
+        .sum::<f64>()
+        .sqrt()
+}
+
+fn col_dot(a: MatRef<'_, f64>, b: MatRef<'_, f64>, j: usize) -> f64 {
+    (0..a.nrows()).map(|i| a[(i, j)] * b[(i, j)]).sum()
+}
+
+fn residual(
+    apply: &dyn Fn(MatRef<'_, f64>) -> Result<Mat<f64>>,
+    b: MatRef<'_, f64>,
+    x: MatRef<'_, f64>,
+) -> Result<Mat<f64>> {
+    let ax = apply(x)?;
+    Ok(b - &ax)
+}
+
+fn measure_of(
+    stop: &Stop,
+    b: MatRef<'_, f64>,
+    x: MatRef<'_, f64>,
+    r: MatRef<'_, f64>,
+    j: usize,
+    bn: f64,
+) -> f64 {
+    let xa2 = col_dot(x, b, j) - col_dot(x, r, j);
+    stop.measure(col_norm(r, j), bn, xa2)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    x: Mat<f64>,
+    r: Mat<f64>,
+    b: MatRef<'_, f64>,
+    bnorm: &[f64],
+    stop: Stop,
+    iterations: usize,
+    products: usize,
+    restarts: usize,
+    broken: &[bool],
+) -> CgSolution {
+    let nc = b.ncols();
+    let relative_residual: Vec<f64> = (0..nc)
+        .map(|j| {
+            let rn = col_norm(r.as_ref(), j);
+            if bnorm[j] > 0.0 { rn / bnorm[j] } else { rn }
+        })
+        .collect();
+    let measure: Vec<f64> = (0..nc)
+        .map(|j| measure_of(&stop, b, x.as_ref(), r.as_ref(), j, bnorm[j]))
+        .collect();
+    let converged = !broken.iter().any(|&x| x) && measure.iter().all(|&m| m <= stop.tol());
+    CgSolution {
+        x,
+        residual: r,
+        report: CgReport {
+            iterations,
+            products,
+            relative_residual,
+            measure,
+            stop,
+            converged,
+            restarts,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel_matrix::Dense;
+
+    fn spd(n: usize, seed: u64, cond: f64) -> Mat<f64> {
+        // Q diag(lambda) Q^T with log-spaced lambda in [1/cond, 1]
+        let mut rng = crate::rng::Rng::new(seed);
+        let g = Mat::from_fn(n, n, |_, _| rng.normal());
+        let q = g.qr().compute_Q();
+        let lam: Vec<f64> = (0..n)
+            .map(|i| cond.powf(-(i as f64) / (n as f64 - 1.0)))
+            .collect();
+        Mat::from_fn(n, n, |i, j| {
+            (0..n).map(|m| q[(i, m)] * lam[m] * q[(j, m)]).sum()
+        })
+    }
+
+    #[test]
+    fn reported_residual_is_the_true_residual() {
+        let a = spd(60, 3, 1e4);
+        let k = Dense::new(a.clone()).unwrap();
+        let mut rng = crate::rng::Rng::new(9);
+        let b = Mat::from_fn(60, 3, |_, _| rng.normal());
+        let s = pcg(
+            &k,
+            0.0,
+            b.as_ref(),
+            None,
+            Stop::Residual(1e-10),
+            &CgOptions::default(),
+            Par::Seq,
+            None,
+        )
+        .unwrap();
+        let r = &b - &a * &s.x;
+        for j in 0..3 {
+            let rel = col_norm(r.as_ref(), j) / col_norm(b.as_ref(), j);
+            assert!(rel <= 1e-10, "{rel}");
+            assert!((rel - s.report.relative_residual[j]).abs() <= 1e-3 * rel + 1e-18);
+        }
+    }
+
+    #[test]
+    fn singular_inconsistent_system_does_not_converge_and_says_so() {
+        let k = Dense::new(faer::mat![[1.0, 1.0], [1.0, 1.0]]).unwrap();
+        let b = faer::mat![[1.0], [0.0]];
+        let o = CgOptions {
+            max_iter: 20,
+            residual_every: 5,
+        };
+        let e = pcg(
+            &k,
+            0.0,
+            b.as_ref(),
+            None,
+            Stop::Residual(1e-8),
+            &o,
+            Par::Seq,
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("did not converge"), "{e}");
+    }
+
+    #[test]
+    fn zero_rhs_gives_zero() {
+        let k = Dense::new(faer::mat![[2.0, 0.0], [0.0, 1.0]]).unwrap();
+        let b = Mat::<f64>::zeros(2, 1);
+        let s = pcg(
+            &k,
+            0.0,
+            b.as_ref(),
+            None,
+            Stop::Energy {
+                tol: 1e-8,
+                lambda_lo: 1.0,
+            },
+            &CgOptions::default(),
+            Par::Seq,
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.report.iterations, 0);
+        assert_eq!(s.x[(0, 0)], 0.0);
+    }
+}
