@@ -271,17 +271,27 @@ fn read_header<R: Read>(r: &mut R, name: &Path, limit: Option<u64>) -> Result<Id
     })
 }
 
-/// Read the values after the header into an `n x (d1 d2 ...)` matrix.
-fn read_data<R: Read>(r: &mut R, h: &IdxHeader, name: &Path) -> Result<Mat<f64>> {
-    let (rows, cols) = h.matrix_shape();
+/// Read the values after the header into an `n x (d1 d2 ...)` matrix; with `max_rows`, only
+/// the first `max_rows` items (the rest of the file is not read).
+fn read_data<R: Read>(
+    r: &mut R,
+    h: &IdxHeader,
+    name: &Path,
+    max_rows: Option<usize>,
+) -> Result<Mat<f64>> {
+    let (all, cols) = h.matrix_shape();
+    let rows = max_rows.map_or(all, |m| m.min(all));
     let size = h.dtype.size();
     let mut row_buf = vec![0u8; cols * size];
     let mut m = Mat::<f64>::zeros(rows, cols);
     for i in 0..rows {
-        read_full(r, &mut row_buf, name, &format!("data (item {i} of {rows})"))?;
+        read_full(r, &mut row_buf, name, &format!("data (item {i} of {all})"))?;
         for (j, b) in row_buf.chunks_exact(size).enumerate() {
             m[(i, j)] = h.dtype.decode(b);
         }
+    }
+    if rows < all {
+        return Ok(m);
     }
     let mut extra = [0u8; 1];
     loop {
@@ -326,7 +336,7 @@ pub fn parse_idx(bytes: &[u8], name: impl AsRef<Path>) -> Result<Mat<f64>> {
     let name = name.as_ref();
     let mut r = bytes;
     let h = read_header(&mut r, name, Some(bytes.len() as u64))?;
-    read_data(&mut r, &h, name)
+    read_data(&mut r, &h, name, None)
 }
 
 /// Read an IDX file (gzipped if its name ends in `.gz`) as an `n x (d1 d2 ...)` matrix of the
@@ -345,17 +355,35 @@ pub fn parse_idx(bytes: &[u8], name: impl AsRef<Path>) -> Result<Mat<f64>> {
 /// # Ok::<(), ntk::Error>(())
 /// ```
 pub fn read_idx(path: impl AsRef<Path>) -> Result<Mat<f64>> {
+    read_idx_rows(path, None)
+}
+
+/// As [`read_idx`], reading only the first `max_rows` items if given (all if the file has
+/// fewer); the rest of the file is neither read nor checked.
+///
+/// # Errors
+/// As [`read_idx`].
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("ntk-doc-idxr-{}.idx1", std::process::id()));
+/// std::fs::write(&path, [0u8, 0, 8, 1, 0, 0, 0, 3, 7, 0, 9]).unwrap();
+/// let first = ntk::io::idx::read_idx_rows(&path, Some(2))?;
+/// assert_eq!((first.nrows(), first[(0, 0)]), (2, 7.0));
+/// std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), ntk::Error>(())
+/// ```
+pub fn read_idx_rows(path: impl AsRef<Path>, max_rows: Option<usize>) -> Result<Mat<f64>> {
     let path = path.as_ref();
     let file = super::open_input(path)?;
     if is_gz(path) {
         let mut r = BufReader::new(flate2::read::GzDecoder::new(BufReader::new(file)));
         let h = read_header(&mut r, path, None)?;
-        read_data(&mut r, &h, path)
+        read_data(&mut r, &h, path, max_rows)
     } else {
         let len = file.metadata().map(|m| m.len()).ok();
         let mut r = BufReader::new(file);
         let h = read_header(&mut r, path, len)?;
-        read_data(&mut r, &h, path)
+        read_data(&mut r, &h, path, max_rows)
     }
 }
 
