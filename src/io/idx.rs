@@ -169,9 +169,14 @@ fn read_full<R: Read>(r: &mut R, buf: &mut [u8], name: &Path, what: &str) -> Res
     Ok(())
 }
 
-/// A read failure: a broken gzip stream shows up as `InvalidInput` / `InvalidData`.
+/// A read failure: a broken gzip stream shows up as `UnexpectedEof` (truncated) or
+/// `InvalidInput` / `InvalidData` (corrupt).
 fn stream_err(name: &Path, e: std::io::Error) -> Error {
     match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => perr(
+            name,
+            format!("truncated gzip data ({e}); the download or copy is incomplete"),
+        ),
         std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => perr(
             name,
             format!("corrupt gzip data ({e}); the file is damaged or not gzip-compressed"),
