@@ -1,18 +1,33 @@
-//! Atomic output files: write to a temporary file in the target's directory, flush and fsync
-//! it, then rename it over the target. A failed write leaves neither a partial output nor a
-//! stray temporary file behind.
+//! Atomic output files. Every output is staged as a temporary file in its target's directory
+//! (`.{name}.tmp-XXXXXX`, created by `tempfile`), written, flushed and fsynced, then renamed
+//! over the target. A [`Transaction`] stages several outputs and publishes them together:
+//! the renames happen back to back only after every output has been written and synced, and
+//! any failure before (or a dropped transaction) removes every temporary file and publishes
+//! nothing.
+//!
+//! Every temporary file is registered in a process-wide list while it exists.
+//! [`cleanup_on_signal`] starts a thread that, on SIGINT or SIGTERM, removes every registered
+//! temporary file and exits with status 130 (SIGINT) or 143 (SIGTERM). Creating, publishing
+//! and removing temporary files hold the list's lock, so a signal never interleaves with a
+//! commit: after a signal either all of a transaction's outputs are in place or none is, and
+//! no temporary file is left behind.
 //!
 //! [`check_writable`] lets a command fail fast, before a long computation, when its output
 //! could not be written anyway (missing directory, no permission).
 
 use crate::{Error, Result};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
-/// Distinguishes temporary files created by one process.
-static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// The temporary files that exist now (process-wide), for removal on a signal.
+static TEMPS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// The registry, even if a thread panicked while holding it (the list stays valid).
+fn temps() -> MutexGuard<'static, Vec<PathBuf>> {
+    TEMPS.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The directory a file path lives in (`.` for a bare file name).
 fn parent_dir(path: &Path) -> PathBuf {
@@ -45,28 +60,26 @@ fn file_name(path: &Path) -> Result<String> {
     }
 }
 
-/// A fresh temporary-file path next to `path`: `.{name}.tmp-{pid}-{counter}`.
-fn temp_path(path: &Path) -> Result<PathBuf> {
+/// Create a new temporary file next to `path` and register it (under the registry's lock,
+/// so that a signal handler either sees it or it does not exist yet).
+fn create_temp(path: &Path) -> Result<tempfile::NamedTempFile> {
     let name = file_name(path)?;
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    Ok(parent_dir(path).join(format!(".{name}.tmp-{}-{n}", std::process::id())))
+    let dir = parent_dir(path);
+    let mut reg = temps();
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}.tmp-"))
+        .rand_bytes(8)
+        .tempfile_in(&dir)
+        .map_err(|e| describe_dir_error(path, &dir, e))?;
+    reg.push(tmp.path().to_path_buf());
+    Ok(tmp)
 }
 
-/// Create a new temporary file next to `path` (never overwriting an existing one).
-fn create_temp(path: &Path) -> Result<(PathBuf, File)> {
-    let dir = parent_dir(path);
-    let mut last = None;
-    // A leftover file of the same name (a crashed run with a recycled pid) is skipped.
-    for _ in 0..16 {
-        let tmp = temp_path(path)?;
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(f) => return Ok((tmp, f)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
-            Err(e) => return Err(describe_dir_error(path, &dir, e)),
-        }
+/// Remove `tmp` from the registry (the caller holds the lock).
+fn unregister(reg: &mut Vec<PathBuf>, tmp: &Path) {
+    if let Some(k) = reg.iter().position(|p| p == tmp) {
+        reg.swap_remove(k);
     }
-    let e = last.unwrap_or_else(|| std::io::Error::other("temporary file name collision"));
-    Err(describe_dir_error(path, &dir, e))
 }
 
 /// The target is an existing directory.
@@ -132,10 +145,11 @@ pub fn check_writable(path: &Path) -> Result<()> {
     if path.is_dir() {
         return Err(is_dir_error(path));
     }
-    let (tmp, file) = create_temp(path)?;
-    drop(file);
+    let tmp = create_temp(path)?;
+    let mut reg = temps();
+    unregister(&mut reg, tmp.path());
     // Best effort: the check itself succeeded even if the probe cannot be removed.
-    let _ = std::fs::remove_file(&tmp);
+    let _ = tmp.close();
     Ok(())
 }
 
@@ -169,41 +183,9 @@ pub fn write_atomic(
     path: &Path,
     f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    if path.is_dir() {
-        return Err(is_dir_error(path));
-    }
-    let (tmp, file) = create_temp(path)?;
-    let fail = |source: std::io::Error| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::Io {
-            path: path.to_path_buf(),
-            source,
-            usage: false,
-        }
-    };
-    let mut w = BufWriter::with_capacity(1 << 16, file);
-    if let Err(e) = f(&mut w) {
-        drop(w);
-        return Err(fail(e));
-    }
-    let file = match w.into_inner() {
-        Ok(file) => file,
-        Err(e) => {
-            let source = std::io::Error::new(e.error().kind(), e.error().to_string());
-            drop(e);
-            return Err(fail(source));
-        }
-    };
-    if let Err(e) = file.sync_all() {
-        drop(file);
-        return Err(fail(e));
-    }
-    drop(file);
-    if let Err(e) = std::fs::rename(&tmp, path) {
-        return Err(fail(e));
-    }
-    sync_dir(&parent_dir(path));
-    Ok(())
+    let mut t = Transaction::new();
+    t.write(path, f)?;
+    t.commit()
 }
 
 /// Make the rename durable (best effort; not supported everywhere).
@@ -234,4 +216,431 @@ pub fn write_json_atomic(path: &Path, value: &impl serde::Serialize) -> Result<(
         serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::from)?;
         w.write_all(b"\n")
     })
+}
+
+/// One staged output: the temporary file and where it goes.
+struct Staged {
+    target: PathBuf,
+    temp: Option<tempfile::NamedTempFile>,
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.temp.take() {
+            let mut reg = temps();
+            unregister(&mut reg, tmp.path());
+            // removes the file (best effort) while the lock is held
+            let _ = tmp.close();
+        }
+    }
+}
+
+/// Several output files published together or not at all.
+///
+/// [`Transaction::stage`] / [`Transaction::write`] create one temporary file per output in
+/// the output's directory; [`Transaction::commit`] fsyncs them all, then renames them over
+/// their targets back to back. Dropping the transaction without committing (an error, a
+/// panic) removes every temporary file and leaves every target as it was. If a rename fails
+/// midway (the directory was changed under us), the outputs already renamed are removed
+/// again, so that no partial set is left.
+///
+/// ```
+/// use std::io::Write;
+/// let dir = std::env::temp_dir().join(format!("ntk-doc-tx-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let (a, b) = (dir.join("a.txt"), dir.join("b.txt"));
+/// // a failure before the commit publishes nothing
+/// {
+///     let mut t = ntk::io::Transaction::new();
+///     t.write(&a, |w| w.write_all(b"A"))?;
+///     assert!(t.write(&b, |_| Err(std::io::Error::other("disk full"))).is_err());
+/// } // dropped: temporary files removed
+/// assert!(!a.exists() && std::fs::read_dir(&dir).unwrap().count() == 0);
+/// // both or none
+/// let mut t = ntk::io::Transaction::new();
+/// t.write(&a, |w| w.write_all(b"A"))?;
+/// let mut f = t.stage(&b)?; // a raw file handle, e.g. for a writer thread
+/// f.write_all(b"B").unwrap();
+/// t.commit()?;
+/// assert_eq!(std::fs::read_to_string(&b).unwrap(), "B");
+/// std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), ntk::Error>(())
+/// ```
+#[derive(Default)]
+pub struct Transaction {
+    staged: Vec<Staged>,
+}
+
+impl Transaction {
+    /// An empty transaction.
+    ///
+    /// ```
+    /// assert!(ntk::io::Transaction::new().targets().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Transaction { staged: Vec::new() }
+    }
+
+    /// The targets staged so far, in order.
+    ///
+    /// ```
+    /// let mut t = ntk::io::Transaction::new();
+    /// let p = std::env::temp_dir().join(format!("ntk-doc-txt-{}.npy", std::process::id()));
+    /// t.stage(&p)?;
+    /// assert_eq!(t.targets(), vec![p.as_path()]);
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
+    pub fn targets(&self) -> Vec<&Path> {
+        self.staged.iter().map(|s| s.target.as_path()).collect()
+    }
+
+    /// Stage `target`: create its temporary file and return a handle to write it through
+    /// (unbuffered; wrap it in a `BufWriter`, and flush before [`Transaction::commit`]). The
+    /// handle may be moved to another thread.
+    ///
+    /// # Errors
+    /// [`Error::Io`] with `usage: true` if `target` is a directory, was already staged in
+    /// this transaction, or its directory does not exist or is not writable.
+    ///
+    /// ```
+    /// let mut t = ntk::io::Transaction::new();
+    /// assert!(t.stage(std::path::Path::new("/nonexistent-ntk-dir/k.npy")).unwrap_err().is_usage());
+    /// ```
+    pub fn stage(&mut self, target: &Path) -> Result<File> {
+        if target.is_dir() {
+            return Err(is_dir_error(target));
+        }
+        let key = std::path::absolute(target).unwrap_or_else(|_| target.to_path_buf());
+        let same =
+            |s: &Staged| std::path::absolute(&s.target).unwrap_or_else(|_| s.target.clone()) == key;
+        if self.staged.iter().any(same) {
+            return Err(io_err(
+                target,
+                std::io::ErrorKind::AlreadyExists,
+                "cannot write output: the same file is given for two outputs; give each output its own path"
+                    .to_string(),
+                true,
+            ));
+        }
+        let tmp = create_temp(target)?;
+        let handle = tmp.as_file().try_clone().map_err(|e| Error::Io {
+            path: target.to_path_buf(),
+            source: e,
+            usage: false,
+        });
+        self.staged.push(Staged {
+            target: target.to_path_buf(),
+            temp: Some(tmp),
+        });
+        handle
+    }
+
+    /// Stage `target` and write its contents with `f` (through a 64 KiB buffer, flushed).
+    ///
+    /// # Errors
+    /// As [`Transaction::stage`]; [`Error::Io`] with `usage: false` if `f` or the flush fails
+    /// (the transaction keeps its other outputs; dropping it removes them all).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let p = std::env::temp_dir().join(format!("ntk-doc-txw-{}.txt", std::process::id()));
+    /// let mut t = ntk::io::Transaction::new();
+    /// t.write(&p, |w| w.write_all(b"x"))?;
+    /// t.commit()?;
+    /// assert_eq!(std::fs::read(&p).unwrap(), b"x");
+    /// std::fs::remove_file(&p).unwrap();
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
+    pub fn write(
+        &mut self,
+        target: &Path,
+        f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let file = self.stage(target)?;
+        let mut w = BufWriter::with_capacity(1 << 16, file);
+        let res = f(&mut w).and_then(|()| w.flush());
+        res.map_err(|source| Error::Io {
+            path: target.to_path_buf(),
+            source,
+            usage: false,
+        })
+    }
+
+    /// Stage `target` with `value` as pretty-printed JSON and a trailing newline.
+    ///
+    /// # Errors
+    /// As [`Transaction::write`].
+    ///
+    /// ```
+    /// let p = std::env::temp_dir().join(format!("ntk-doc-txj-{}.json", std::process::id()));
+    /// let mut t = ntk::io::Transaction::new();
+    /// t.write_json(&p, &serde_json::json!([1]))?;
+    /// t.commit()?;
+    /// assert_eq!(std::fs::read_to_string(&p).unwrap(), "[\n  1\n]\n");
+    /// std::fs::remove_file(&p).unwrap();
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
+    pub fn write_json(&mut self, target: &Path, value: &impl serde::Serialize) -> Result<()> {
+        self.write(target, |w| {
+            serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::from)?;
+            w.write_all(b"\n")
+        })
+    }
+
+    /// Publish every staged output: fsync each temporary file, then rename all of them over
+    /// their targets (holding the temporary-file registry's lock, so a signal cannot
+    /// interrupt the renames), then fsync the directories.
+    ///
+    /// # Errors
+    /// [`Error::Io`] (`usage: false`) if a sync or rename fails; then no output of this
+    /// transaction is left in place (already renamed ones are removed) and no temporary file
+    /// remains.
+    ///
+    /// ```
+    /// let t = ntk::io::Transaction::new();
+    /// t.commit()?; // nothing staged: nothing to do
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
+    pub fn commit(mut self) -> Result<()> {
+        for s in &self.staged {
+            if let Some(tmp) = &s.temp {
+                tmp.as_file().sync_all().map_err(|source| Error::Io {
+                    path: s.target.clone(),
+                    source,
+                    usage: false,
+                })?;
+            }
+        }
+        let staged = std::mem::take(&mut self.staged);
+        let mut reg = temps();
+        let mut published: Vec<PathBuf> = Vec::new();
+        let mut failure = None;
+        for mut s in staged {
+            let Some(tmp) = s.temp.take() else { continue };
+            let tmp_path = tmp.path().to_path_buf();
+            match tmp.persist(&s.target) {
+                Ok(_) => {
+                    unregister(&mut reg, &tmp_path);
+                    published.push(s.target.clone());
+                }
+                Err(e) => {
+                    unregister(&mut reg, &tmp_path);
+                    let _ = e.file.close();
+                    failure = Some(Error::Io {
+                        path: s.target.clone(),
+                        source: e.error,
+                        usage: false,
+                    });
+                    break;
+                }
+            }
+        }
+        // a failure drops (and removes) the remaining temporaries when `staged` goes out of
+        // scope; the outputs renamed before it are withdrawn
+        if let Some(err) = failure {
+            for p in &published {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(err);
+        }
+        drop(reg);
+        let mut dirs: Vec<PathBuf> = published.iter().map(|p| parent_dir(p)).collect();
+        dirs.dedup();
+        for d in dirs {
+            sync_dir(&d);
+        }
+        Ok(())
+    }
+}
+
+/// Remove every registered temporary file now (e.g. from a custom signal handler) and return
+/// how many were removed. The files stay registered as removed; their transactions fail at
+/// commit.
+///
+/// ```
+/// assert_eq!(ntk::io::atomic::remove_temporaries(), 0);
+/// ```
+pub fn remove_temporaries() -> usize {
+    let mut reg = temps();
+    let n = reg
+        .iter()
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count();
+    reg.clear();
+    n
+}
+
+/// Install (once per process; later calls do nothing) a SIGINT/SIGTERM handler that removes
+/// every registered temporary file and exits with status `128 + signal` (130 for SIGINT, 143
+/// for SIGTERM). Call it at the start of a command that writes outputs; library code never
+/// installs it on its own. Does nothing on non-Unix platforms.
+///
+/// # Errors
+/// [`Error::Io`] (`usage: false`) if the handler cannot be installed.
+///
+/// ```
+/// ntk::io::cleanup_on_signal()?;
+/// ntk::io::cleanup_on_signal()?; // idempotent
+/// # Ok::<(), ntk::Error>(())
+/// ```
+pub fn cleanup_on_signal() -> Result<()> {
+    static INSTALLED: OnceLock<std::result::Result<(), String>> = OnceLock::new();
+    INSTALLED
+        .get_or_init(install_handler)
+        .clone()
+        .map_err(|msg| Error::Io {
+            path: PathBuf::from("<signal handler>"),
+            source: std::io::Error::other(msg),
+            usage: false,
+        })
+}
+
+#[cfg(unix)]
+fn install_handler() -> std::result::Result<(), String> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| format!("cannot install the SIGINT/SIGTERM handler: {e}"))?;
+    std::thread::Builder::new()
+        .name("ntk-signals".to_string())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                // hold the lock until exit: no temporary file is created or published after
+                // the cleanup
+                let reg = temps();
+                for p in reg.iter() {
+                    let _ = std::fs::remove_file(p);
+                }
+                std::process::exit(128 + sig);
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| format!("cannot start the signal thread: {e}"))
+}
+
+#[cfg(not(unix))]
+fn install_handler() -> std::result::Result<(), String> {
+    Ok(())
+}
+
+/// Free space (bytes available to unprivileged users) of the file system holding `dir`, if
+/// known (Unix `statvfs`; `None` elsewhere or on failure).
+///
+/// ```
+/// let free = ntk::io::atomic::free_disk_bytes(&std::env::temp_dir());
+/// assert!(free.is_none_or(|b| b > 0));
+/// ```
+pub fn free_disk_bytes(dir: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+        let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+        // SAFETY: `c` is a valid NUL-terminated path and `st` a writable statvfs buffer;
+        // the struct is read only if the call succeeds (returns 0).
+        let rc = unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) };
+        if rc != 0 {
+            return None;
+        }
+        // SAFETY: statvfs returned 0, so it filled `st`.
+        let st = unsafe { st.assume_init() };
+        #[allow(clippy::unnecessary_cast)]
+        Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// The device id of the file system holding `path` (Unix), to tell whether two outputs share
+/// a file system; `None` if unknown.
+///
+/// ```
+/// let d = std::env::temp_dir();
+/// assert_eq!(ntk::io::atomic::device_of(&d), ntk::io::atomic::device_of(&d));
+/// ```
+pub fn device_of(path: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| m.dev())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("ntk-atomic-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn entries(d: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn temporaries_are_registered_until_commit_or_drop() {
+        let d = scratch("reg");
+        let mut t = Transaction::new();
+        t.stage(&d.join("a.npy")).unwrap();
+        let listed = entries(&d);
+        assert_eq!(listed.len(), 1);
+        assert!(listed[0].starts_with(".a.npy.tmp-"), "{listed:?}");
+        assert!(temps().iter().any(|p| p.starts_with(&d)));
+        drop(t);
+        assert!(entries(&d).is_empty());
+        assert!(!temps().iter().any(|p| p.starts_with(&d)));
+        let mut t = Transaction::new();
+        t.write(&d.join("b.txt"), |w| w.write_all(b"b")).unwrap();
+        t.commit().unwrap();
+        assert_eq!(entries(&d), vec!["b.txt".to_string()]);
+        assert!(!temps().iter().any(|p| p.starts_with(&d)));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_failed_rename_withdraws_the_published_outputs() {
+        let d = scratch("fail");
+        let mut t = Transaction::new();
+        t.write(&d.join("a.txt"), |w| w.write_all(b"a")).unwrap();
+        t.write(&d.join("sub").join("b.txt"), |w| w.write_all(b"b"))
+            .unwrap_err(); // no such directory: fails at staging
+        // b's directory appears and vanishes under us: stage, then remove the directory
+        let sub = d.join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        t.write(&sub.join("b.txt"), |w| w.write_all(b"b")).unwrap();
+        for e in std::fs::read_dir(&sub).unwrap() {
+            std::fs::remove_file(e.unwrap().path()).unwrap();
+        }
+        std::fs::remove_dir(&sub).unwrap();
+        assert!(t.commit().is_err());
+        assert!(entries(&d).is_empty(), "{:?}", entries(&d));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn the_same_target_twice_is_a_usage_error() {
+        let d = scratch("dup");
+        let mut t = Transaction::new();
+        t.stage(&d.join("k.npy")).unwrap();
+        let e = t.stage(&d.join(".").join("k.npy")).unwrap_err();
+        assert!(e.is_usage() && e.to_string().contains("two outputs"), "{e}");
+        drop(t);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
 }

@@ -1,12 +1,17 @@
-//! Data input and output: `.npy` and numeric text matrices, validation, atomic output files
-//! and their JSON sidecars.
+//! Data input and output: `.npy`, IDX and numeric text matrices, validation, class labels,
+//! atomic output files (alone or as a [`Transaction`] of several) and their JSON sidecars.
 //!
-//! - [`read_matrix`] reads `.npy`, `.csv`, `.tsv` or `.txt` (by extension) and validates the
-//!   result (non-empty, all finite); [`write_matrix`] writes `.npy` or `.csv`.
+//! - [`read_matrix`] reads `.npy`, IDX (`*-ubyte`, `*.idxN`, gzipped or not), `.csv`, `.tsv`
+//!   or `.txt` (by name) and validates the result (non-empty, all finite); [`write_matrix`]
+//!   writes `.npy` or `.csv`.
 //! - [`npy`]: the `.npy` reader/writer ([`read_npy`], [`write_npy`], [`write_npy_vec`]).
+//! - [`idx`]: the IDX reader of the MNIST family ([`read_idx`]).
 //! - [`csv`]: the delimited-text reader/writer ([`read_csv`], [`write_csv`]).
+//! - [`labels`]: integer class labels, one-hot targets, argmax accuracy.
 //! - [`atomic`]: every output is written to a temporary file and renamed into place
-//!   ([`write_atomic`]); [`check_writable`] fails fast before long computations.
+//!   ([`write_atomic`]); several outputs are published together or not at all
+//!   ([`Transaction`]), and temporary files are removed on SIGINT/SIGTERM
+//!   ([`cleanup_on_signal`]); [`check_writable`] fails fast before long computations.
 //! - [`sidecar`]: the `<output>.json` metadata file written next to every output.
 //!
 //! ```
@@ -21,11 +26,15 @@
 
 pub mod atomic;
 pub mod csv;
+pub mod idx;
+pub mod labels;
 pub mod npy;
 pub mod sidecar;
 
-pub use atomic::{check_writable, write_atomic, write_json_atomic};
+pub use atomic::{Transaction, check_writable, cleanup_on_signal, write_atomic, write_json_atomic};
 pub use csv::{read_csv, write_csv};
+pub use idx::read_idx;
+pub use labels::{accuracy, argmax, one_hot};
 pub use npy::{read_npy, write_npy, write_npy_vec};
 pub use sidecar::{InputInfo, OutputInfo, Sidecar, write_sidecar};
 
@@ -36,7 +45,8 @@ use std::path::Path;
 
 /// The extensions [`Format::from_path`] recognises, for error messages.
 const SUPPORTED: &str = ".npy (NumPy array), .csv (comma-separated), .tsv (tab-separated), \
-                         .txt (comma-, tab- or whitespace-separated)";
+                         .txt (comma-, tab- or whitespace-separated), IDX (*-ubyte, *.idx1, *.idx3, \
+                         optionally .gz)";
 
 /// Open an input file; failures are usage errors naming the path.
 pub(crate) fn open_input(path: &Path) -> Result<File> {
@@ -76,25 +86,40 @@ pub enum Format {
     Npy,
     /// Numeric delimited text: `.csv`, `.tsv`, `.txt`.
     Text,
+    /// IDX (MNIST family): names with `-ubyte` or `.idxN`, optionally gzipped (`.gz`).
+    Idx,
 }
 
 impl Format {
-    /// The format of `path`, from its (case-insensitive) extension.
+    /// The format of `path`, from its (case-insensitive) name: IDX if [`idx::is_idx_name`]
+    /// (`train-images-idx3-ubyte.gz`, `labels.idx1`), else by extension.
     ///
     /// # Errors
     /// [`Error::Parse`] for a missing or unknown extension, listing the supported ones.
     ///
     /// ```
-    /// assert_eq!(ntk::io::Format::from_path("k.csv".as_ref())?, ntk::io::Format::Text);
+    /// use ntk::io::Format;
+    /// assert_eq!(Format::from_path("k.csv".as_ref())?, Format::Text);
+    /// assert_eq!(Format::from_path("t10k-labels-idx1-ubyte.gz".as_ref())?, Format::Idx);
+    /// assert!(Format::from_path("x.csv.gz".as_ref()).is_err());
     /// # Ok::<(), ntk::Error>(())
     /// ```
     pub fn from_path(path: &Path) -> Result<Self> {
+        if idx::is_idx_name(path) {
+            return Ok(Format::Idx);
+        }
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase());
         match ext.as_deref() {
             Some("npy") => Ok(Format::Npy),
             Some("csv" | "tsv" | "txt") => Ok(Format::Text),
+            Some("gz") => Err(Error::Parse {
+                path: path.to_path_buf(),
+                msg: "gzip-compressed input is read only for IDX files (names with -ubyte or \
+                      .idxN, e.g. train-images-idx3-ubyte.gz); decompress it first"
+                    .to_string(),
+            }),
             Some(other) => Err(Error::Parse {
                 path: path.to_path_buf(),
                 msg: format!("unsupported file extension `.{other}`; supported: {SUPPORTED}"),
@@ -109,9 +134,10 @@ impl Format {
     }
 }
 
-/// Read a data matrix (`n x d`, one row per point) from `.npy`, `.csv`, `.tsv` or `.txt`, and
-/// validate it: at least one row and one column, every value finite. A 1-D `.npy` array of
-/// length `n` is read as an `n x 1` column.
+/// Read a data matrix (`n x d`, one row per point) from `.npy`, IDX, `.csv`, `.tsv` or
+/// `.txt`, and validate it: at least one row and one column, every value finite. A 1-D array
+/// of length `n` is read as an `n x 1` column; an IDX array `n x d1 x d2` as `n x (d1 d2)`
+/// (raw values: IDX pixels stay 0..255).
 ///
 /// # Errors
 /// [`Error::Io`] (`usage: true`) if the file is missing or unreadable; [`Error::Parse`] for an
@@ -130,6 +156,7 @@ pub fn read_matrix(path: impl AsRef<Path>) -> Result<Mat<f64>> {
     let m = match format {
         Format::Npy => read_npy(path)?,
         Format::Text => read_csv(path)?,
+        Format::Idx => read_idx(path)?,
     };
     let name = path.display().to_string();
     check_nonempty(&name, m.as_ref())?;
@@ -141,7 +168,8 @@ pub fn read_matrix(path: impl AsRef<Path>) -> Result<Mat<f64>> {
 /// comma-separated text without a header; chosen by extension. Written atomically.
 ///
 /// # Errors
-/// [`Error::Parse`] for an unknown extension, [`Error::Io`] if the file cannot be written.
+/// [`Error::Parse`] for an unknown extension or an IDX name (IDX is read-only),
+/// [`Error::Io`] if the file cannot be written.
 ///
 /// ```
 /// let path = std::env::temp_dir().join(format!("ntk-doc-wm-{}.csv", std::process::id()));
@@ -155,6 +183,10 @@ pub fn write_matrix(path: impl AsRef<Path>, m: MatRef<'_, f64>) -> Result<()> {
     match Format::from_path(path)? {
         Format::Npy => write_npy(path, m),
         Format::Text => write_csv(path, m, None),
+        Format::Idx => Err(Error::Parse {
+            path: path.to_path_buf(),
+            msg: "IDX is an input format only; write .npy or .csv".to_string(),
+        }),
     }
 }
 

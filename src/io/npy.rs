@@ -641,9 +641,15 @@ pub fn read_npy_header(path: impl AsRef<Path>) -> Result<NpyHeader> {
 
 /// The preamble and padded version-1.0 header for a little-endian `f64` array.
 fn header_bytes(shape: &[usize], fortran_order: bool) -> Vec<u8> {
+    header_bytes_descr(shape, fortran_order, "<f8")
+}
+
+/// The preamble and padded version-1.0 header for an array of type `descr` (`<f8`, `<f4`),
+/// padded so that the data starts at a multiple of 64 bytes.
+pub(crate) fn header_bytes_descr(shape: &[usize], fortran_order: bool, descr: &str) -> Vec<u8> {
     let order = if fortran_order { "True" } else { "False" };
     let dict = format!(
-        "{{'descr': '<f8', 'fortran_order': {order}, 'shape': {}, }}",
+        "{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {}, }}",
         shape_str(shape)
     );
     let unpadded = MAGIC.len() + 4 + dict.len() + 1;

@@ -9,11 +9,13 @@
 //! `Theta <- n_in Sigma_in + w^2 Theta + [bias]`.) The output is the kernel of the readout
 //! (layer L + 1). Work is organised as tiles: one GEMM for the Gram block `X1 X2^T`, then the
 //! elementwise recursion per entry (`pair.rs`, `columns.rs`), in parallel over tiles ([`KernelPlan`]).
+//! [`stream`] writes whole kernels to `.npy` block column by block column while computing.
 
 mod columns;
 mod pair;
 mod plan;
 mod schedule;
+pub mod stream;
 
 pub use plan::KernelPlan;
 pub use schedule::available_memory;

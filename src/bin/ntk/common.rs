@@ -177,8 +177,8 @@ impl Progress {
 /// Input data flags: a file or a built-in dataset, and an optional second set.
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
-    /// Input points X1 (n1 x d): .npy (f64/f32/integer, C or Fortran order) or .csv
-    /// (numeric, optional header row).
+    /// Input points X1 (n1 x d): .npy (f64/f32/integer, C or Fortran order), .csv
+    /// (numeric, optional header row) or IDX (*-ubyte, *.idx3, gzipped or not; raw values).
     #[arg(
         long,
         value_name = "FILE",
@@ -187,9 +187,14 @@ pub struct InputArgs {
     )]
     pub x: Option<PathBuf>,
     /// Built-in dataset instead of --x: `digits` (1797 x 64 UCI digits, pixels scaled to
-    /// [0, 1]) or `circle:N` (N points on the unit circle).
+    /// [0, 1]), `circle:N` (N points on the unit circle), or `fashion-mnist[:N[:M]]` (the
+    /// first N Fashion-MNIST training images, pixels / 255; see --data-dir).
     #[arg(long, value_name = "NAME")]
     pub dataset: Option<String>,
+    /// Directory holding the Fashion-MNIST IDX files (default: the Debian package
+    /// dataset-fashion-mnist's /usr/share/datasets/fashion-mnist).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Second input set X2 (n2 x d) for a cross kernel K(X1, X2); default X2 = X1.
     #[arg(long, value_name = "FILE")]
     pub x2: Option<PathBuf>,
@@ -221,12 +226,12 @@ impl InputArgs {
             ),
             (None, Some(name)) => {
                 let ds = ntk::data::Dataset::parse(name).context("--dataset")?;
-                let l = ds.load()?;
+                let l = ds.load_from(self.data_dir.as_deref())?;
                 (l.x, ds.name(), l.labels)
             }
             (None, None) => {
                 return Err(usage(
-                    "no input: pass --x FILE or --dataset NAME (digits, circle:N)",
+                    "no input: pass --x FILE or --dataset NAME (digits, circle:N, fashion-mnist)",
                 ));
             }
         };

@@ -1,13 +1,16 @@
-//! `ntk kernel`: analytic NNGP/NTK Gram matrices of a dataset, written as .npy (f64,
-//! Fortran order) with a JSON sidecar each.
+//! `ntk kernel`: analytic NNGP/NTK Gram matrices of a dataset, streamed to .npy (f64 or
+//! f32, Fortran order) block column by block column while computing, with a JSON sidecar
+//! each; all outputs are published together (one [`ntk::io::Transaction`]) or not at all.
 
 use crate::common::{self, InputArgs, NetworkArgs, Progress};
 use anyhow::Context;
-use ntk::io::sidecar::{InputInfo, OutputInfo, Sidecar};
+use ntk::io::sidecar::{InputInfo, OutputInfo, Sidecar, sidecar_path};
+use ntk::kernel::stream::{self, Dtype, Output, StreamOptions};
 use ntk::kernel::{KernelOptions, KernelPlan};
 use serde::Serialize;
-use std::path::PathBuf;
-use std::sync::Mutex;
+use std::cell::RefCell;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 const AFTER_HELP: &str = "\
@@ -20,8 +23,15 @@ Examples:
   ntk kernel --x x.npy --activation relu --depth 2 --w-std 1.4142 --b-std none \\
       --parameterization standard --width 512 --ntk-out k.npy
 
+  # the first 5000 Fashion-MNIST training images (apt-get install dataset-fashion-mnist),
+  # written as float32 while computing
+  ntk kernel --dataset fashion-mnist:5000 --activation relu --depth 3 --w-std 1.4142 \
+      --b-std 0.1 --ntk-out k.npy --dtype f32
+
 Each output gets a sidecar <output>.json with the version, network, options, input shapes
-and timing. Outputs are written atomically: a failed run leaves no partial file.";
+and timing. Outputs are written while computing (memory: a few block columns, so kernels
+larger than memory can be written) and published together at the end: a failed or
+interrupted run (Ctrl-C, SIGTERM) leaves no output and no temporary file.";
 
 /// Arguments of `ntk kernel`.
 #[derive(clap::Args, Debug)]
@@ -43,6 +53,10 @@ pub struct Args {
     /// Tile edge for the blocked computation (rows = columns per tile).
     #[arg(long, default_value_t = 256, value_name = "T")]
     pub tile: usize,
+    /// Element type of the .npy outputs: f64 (exact) or f32 (half the bytes, each value
+    /// rounded to nearest; the computation stays f64).
+    #[arg(long, default_value = "f64", value_name = "T", value_parser = parse_dtype)]
+    pub dtype: Dtype,
     /// No progress bar or summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -53,6 +67,59 @@ struct Opts {
     threads: usize,
     tile: usize,
     compute_ntk: bool,
+    dtype: &'static str,
+}
+
+fn parse_dtype(s: &str) -> Result<Dtype, String> {
+    Dtype::parse(s).map_err(|e| e.to_string())
+}
+
+/// Refuse output names that are not `.npy` (the streamed writer writes `.npy` only).
+fn check_npy(flag: &str, p: &Path) -> anyhow::Result<()> {
+    let ok = p
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    if ok {
+        Ok(())
+    } else {
+        Err(common::usage(format!(
+            "{flag} {}: ntk kernel writes NumPy .npy files; give a name ending in .npy",
+            p.display()
+        )))
+    }
+}
+
+/// Refuse outputs larger than the free space of their file system, before computing.
+fn check_disk(outputs: &[(&Path, u64)]) -> anyhow::Result<()> {
+    for (p, _) in outputs {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        // every output on the same file system as this one counts against its free space
+        let Some(free) = ntk::io::atomic::free_disk_bytes(&dir) else {
+            continue;
+        };
+        let dev = ntk::io::atomic::device_of(&dir);
+        let need: u64 = outputs
+            .iter()
+            .filter(|(q, _)| {
+                let d = q.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                ntk::io::atomic::device_of(d) == dev
+            })
+            .map(|(_, b)| b)
+            .sum();
+        if need > free {
+            return Err(common::usage(format!(
+                "the outputs need {:.2} GB but the file system of {} has only {:.2} GB free; \
+                 free some space, write elsewhere, use --dtype f32 (half the bytes) or fewer points",
+                need as f64 / 1e9,
+                dir.display(),
+                free as f64 / 1e9
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Run `ntk kernel`.
@@ -76,6 +143,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for p in [&args.nngp_out, &args.ntk_out].into_iter().flatten() {
         ntk::io::check_writable(p)?;
     }
+    ntk::io::cleanup_on_signal()?;
+    for (flag, p) in [("--nngp-out", &args.nngp_out), ("--ntk-out", &args.ntk_out)] {
+        if let Some(p) = p {
+            check_npy(flag, p)?;
+        }
+    }
     let inputs = args.input.load()?;
     let start = Instant::now();
     let plan = KernelPlan::new(
@@ -84,51 +157,68 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         inputs.x2.as_ref().map(|m| m.as_ref()),
     )?;
     let (n1, n2) = plan.shape();
-    let opts = KernelOptions {
-        compute_ntk: args.ntk_out.is_some(),
-        threads: args.threads,
-        tile: args.tile,
+    let opts = StreamOptions {
+        kernel: KernelOptions {
+            compute_ntk: args.ntk_out.is_some(),
+            threads: args.threads,
+            tile: args.tile,
+        },
+        dtype: args.dtype,
+        cache_bytes: None,
     };
-    let progress = Mutex::new(Progress::new(0, &format!("kernel {n1}x{n2}"), args.quiet));
-    let report = |done: usize, total: usize| {
-        if let Ok(mut p) = progress.lock() {
-            p.total = total as u64;
-            p.set(done as u64);
-        }
+    let bytes = stream::npy_bytes(n1, n2, args.dtype);
+    let outs: Vec<(&Path, u64)> = [&args.nngp_out, &args.ntk_out]
+        .into_iter()
+        .flatten()
+        .map(|p| (p.as_path(), bytes))
+        .collect();
+    check_disk(&outs)?;
+    let mut tx = ntk::io::Transaction::new();
+    let mut stage = |p: &Option<PathBuf>| -> anyhow::Result<Option<Output<BufWriter<std::fs::File>>>> {
+        Ok(match p {
+            Some(p) => Some(Output {
+                path: p.clone(),
+                writer: BufWriter::with_capacity(1 << 20, tx.stage(p)?),
+            }),
+            None => None,
+        })
     };
-    let k = plan.compute(&opts, Some(&report))?;
-    if let Ok(mut p) = progress.lock() {
-        p.finish();
-    }
+    let (nngp_out, ntk_out) = (stage(&args.nngp_out)?, stage(&args.ntk_out)?);
+    // `Progress::set` needs `&mut`; the callback runs on this thread
+    let progress = RefCell::new(Progress::new(
+        n2 as u64,
+        &format!("kernel {n1}x{n2}"),
+        args.quiet,
+    ));
+    let report = |done: usize, _total: usize| progress.borrow_mut().set(done as u64);
+    let (stats, _, _) = stream::stream_npy(&plan, &opts, nngp_out, ntk_out, Some(&report))
+        .context("computing and writing the kernels")?;
+    progress.borrow_mut().finish();
     let compute_s = start.elapsed().as_secs_f64();
     let mut written = Vec::new();
-    for (kind, path, m) in [
-        ("nngp", &args.nngp_out, Some(&k.nngp)),
-        ("ntk", &args.ntk_out, k.ntk.as_ref()),
-    ] {
-        let (Some(path), Some(m)) = (path, m) else {
+    for (kind, path) in [("nngp", &args.nngp_out), ("ntk", &args.ntk_out)] {
+        let Some(path) = path else {
             continue;
         };
-        ntk::io::write_npy(path, m.as_ref())
-            .with_context(|| format!("writing {}", path.display()))?;
-        let mut sc = Sidecar::new(
-            common::command_line(),
-            OutputInfo::for_path(kind, path, n1, n2),
-        )
-        .with_network(&net)?
-        .with_options(&opts_json(&opts))?
-        .with_input(InputInfo::new("x1", &inputs.x1_source, inputs.x1.as_ref()))
-        .with_timing(compute_s);
+        let mut info = OutputInfo::for_path(kind, path, n1, n2);
+        info.dtype = args.dtype.numpy_name().to_string();
+        let mut sc = Sidecar::new(common::command_line(), info)
+            .with_network(&net)?
+            .with_options(&opts_json(&opts))?
+            .with_input(InputInfo::new("x1", &inputs.x1_source, inputs.x1.as_ref()))
+            .with_timing(compute_s);
         if let (Some(x2), Some(src)) = (&inputs.x2, &inputs.x2_source) {
             sc = sc.with_input(InputInfo::new("x2", src, x2.as_ref()));
         }
-        ntk::io::sidecar::write_sidecar(path, &sc)?;
+        tx.write_json(&sidecar_path(path), &sc)?;
         written.push(path.display().to_string());
     }
+    tx.commit().context("publishing the outputs")?;
     if !args.quiet {
         eprintln!(
-            "{} kernel{} {n1} x {n2} ({}) in {:.3} s -> {}",
-            if opts.compute_ntk { "NNGP+NTK" } else { "NNGP" },
+            "{} kernel{} {n1} x {n2} ({}) in {:.3} s, {:.2} GB written as {} while computing \
+             (compute waited {:.3} s for the disk) -> {}",
+            if opts.kernel.compute_ntk { "NNGP+NTK" } else { "NNGP" },
             if n1 == n2 && inputs.x2.is_none() {
                 " (symmetric)"
             } else {
@@ -136,16 +226,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             },
             net.summary(),
             compute_s,
+            stats.bytes as f64 / 1e9,
+            args.dtype.numpy_name(),
+            stats.wait_write_s,
             written.join(", ")
         );
     }
     Ok(())
 }
 
-fn opts_json(o: &KernelOptions) -> Opts {
+fn opts_json(o: &StreamOptions) -> Opts {
     Opts {
-        threads: o.threads,
-        tile: o.tile,
-        compute_ntk: o.compute_ntk,
+        threads: o.kernel.threads,
+        tile: o.kernel.tile,
+        compute_ntk: o.kernel.compute_ntk,
+        dtype: o.dtype.numpy_name(),
     }
 }

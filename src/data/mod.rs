@@ -4,15 +4,23 @@
 //!   `load_digits`), embedded in the binary; see `data/README.md` for provenance.
 //! - `circle:N`: `N` equally spaced points on the unit circle, the input set of Jacot et al.
 //!   (2018), Figure 1.
+//! - `fashion-mnist[:N[:M]]`: Fashion-MNIST's training images (the first `N` of 60,000) and
+//!   test images (the first `M` of 10,000), pixels / 255, labels 0..9, read from a directory
+//!   or the Debian package `dataset-fashion-mnist` ([`fashion`], [`FashionMnist`]).
+
+pub mod fashion;
+
+pub use fashion::FashionMnist;
 
 use crate::{Error, Result};
 use faer::Mat;
 use std::f64::consts::PI;
+use std::path::Path;
 
 /// The embedded digits images: `.npy`, uint8, shape (1797, 64), pixel counts 0..16.
-const DIGITS_X: &[u8] = include_bytes!("../data/digits_x.npy");
+const DIGITS_X: &[u8] = include_bytes!("../../data/digits_x.npy");
 /// The embedded digits labels: `.npy`, uint8, shape (1797,), values 0..9.
-const DIGITS_Y: &[u8] = include_bytes!("../data/digits_y.npy");
+const DIGITS_Y: &[u8] = include_bytes!("../../data/digits_y.npy");
 
 /// The largest `N` accepted by `circle:N` (16 bytes per point; the kernel on it needs `8 N^2`).
 pub const MAX_CIRCLE_POINTS: usize = 10_000_000;
@@ -33,6 +41,13 @@ pub enum Dataset {
     Digits,
     /// `N` points `x_k = (cos(2 pi k / N), sin(2 pi k / N))`, `k = 0..N-1`, on the unit circle.
     Circle(usize),
+    /// Fashion-MNIST: the first `train` training and `test` test images (all if `None`).
+    FashionMnist {
+        /// Training images to keep (the first ones), all 60,000 if `None`.
+        train: Option<usize>,
+        /// Test images to keep (the first ones), all 10,000 if `None`.
+        test: Option<usize>,
+    },
 }
 
 /// A loaded dataset.
@@ -44,6 +59,10 @@ pub struct Loaded {
     pub labels: Option<Vec<u8>>,
     /// One line describing the data (for logs and sidecars).
     pub description: String,
+    /// The test split's points, for datasets that have one (Fashion-MNIST).
+    pub x_test: Option<Mat<f64>>,
+    /// The test split's labels.
+    pub labels_test: Option<Vec<u8>>,
 }
 
 /// The valid dataset names, for help text and error messages.
@@ -53,11 +72,15 @@ pub struct Loaded {
 /// ```
 pub fn names() -> &'static str {
     "digits (1797 UCI handwritten digits, 8x8 pixels scaled to [0,1], labels 0-9), \
-     circle:N (N >= 1 equally spaced points on the unit circle)"
+     circle:N (N >= 1 equally spaced points on the unit circle), \
+     fashion-mnist[:N[:M]] (Fashion-MNIST, the first N of 60000 train and M of 10000 test \
+     images, pixels / 255, labels 0-9; from --data-dir or the Debian package dataset-fashion-mnist)"
 }
 
 impl Dataset {
-    /// Parse a dataset name: `digits` or `circle:N` with `N >= 1` (case-insensitive).
+    /// Parse a dataset name: `digits`, `circle:N` with `N >= 1`, or `fashion-mnist`,
+    /// `fashion-mnist:N` (first `N` training images, all test images), `fashion-mnist:N:M`
+    /// (and the first `M` test images) (case-insensitive; `fashion_mnist` also works).
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for an unknown name or a bad `N`, listing the valid names.
@@ -67,12 +90,19 @@ impl Dataset {
     /// assert_eq!(Dataset::parse("digits")?, Dataset::Digits);
     /// assert!(Dataset::parse("circle:0").is_err());
     /// assert!(Dataset::parse("mnist").unwrap_err().to_string().contains("circle:N"));
+    /// assert_eq!(
+    ///     Dataset::parse("fashion-mnist:5000:1000")?,
+    ///     Dataset::FashionMnist { train: Some(5000), test: Some(1000) }
+    /// );
     /// # Ok::<(), ntk::Error>(())
     /// ```
     pub fn parse(name: &str) -> Result<Self> {
-        let lower = name.trim().to_ascii_lowercase();
+        let lower = name.trim().to_ascii_lowercase().replace('_', "-");
         if lower == "digits" {
             return Ok(Dataset::Digits);
+        }
+        if let Some(rest) = lower.strip_prefix("fashion-mnist") {
+            return parse_fashion(name, rest);
         }
         if let Some(n) = lower.strip_prefix("circle:") {
             return match n.trim().parse::<usize>() {
@@ -116,6 +146,11 @@ impl Dataset {
         match self {
             Dataset::Digits => "digits".to_string(),
             Dataset::Circle(n) => format!("circle:{n}"),
+            Dataset::FashionMnist { train, test } => match (train, test) {
+                (None, None) => "fashion-mnist".to_string(),
+                (Some(n), None) => format!("fashion-mnist:{n}"),
+                (n, Some(m)) => format!("fashion-mnist:{}:{m}", n.unwrap_or(fashion::TRAIN_SIZE)),
+            },
         }
     }
 
@@ -128,8 +163,12 @@ impl Dataset {
     /// - `circle:N`: `x` is N x 2 with row `k` equal to `(cos g, sin g)`, `g = 2 pi k / N`;
     ///   no labels.
     ///
+    /// - `fashion-mnist`: see [`Dataset::load_from`]; `load()` looks in the Debian package's
+    ///   directory only.
+    ///
     /// # Errors
-    /// [`Error::Data`] only if the embedded digits data is corrupt (not expected).
+    /// [`Error::Data`] if the embedded digits data is corrupt (not expected) or Fashion-MNIST
+    /// is not found; see [`FashionMnist::load`].
     ///
     /// ```
     /// let c = ntk::data::Dataset::Circle(4).load()?;
@@ -139,7 +178,36 @@ impl Dataset {
     /// # Ok::<(), ntk::Error>(())
     /// ```
     pub fn load(&self) -> Result<Loaded> {
+        self.load_from(None)
+    }
+
+    /// Build the dataset, reading files from `data_dir` where the dataset needs files
+    /// (Fashion-MNIST; `None`: the Debian package's directory). For Fashion-MNIST, `x` and
+    /// `labels` are the training split, `x_test` and `labels_test` the test split.
+    ///
+    /// # Errors
+    /// As [`Dataset::load`].
+    ///
+    /// ```
+    /// use ntk::data::Dataset;
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/io/fashion");
+    /// let d = Dataset::parse("fashion-mnist:20:10")?.load_from(Some(dir.as_ref()))?;
+    /// assert_eq!((d.x.nrows(), d.x_test.unwrap().nrows()), (20, 10));
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
+    pub fn load_from(&self, data_dir: Option<&Path>) -> Result<Loaded> {
         match *self {
+            Dataset::FashionMnist { train, test } => {
+                let f = FashionMnist::load(data_dir, train, test)?;
+                let to_u8 = |v: &[usize]| v.iter().map(|&c| c as u8).collect::<Vec<u8>>();
+                Ok(Loaded {
+                    description: f.description(),
+                    labels: Some(to_u8(&f.labels_train)),
+                    labels_test: Some(to_u8(&f.labels_test)),
+                    x: f.x_train,
+                    x_test: Some(f.x_test),
+                })
+            }
             Dataset::Digits => load_digits(),
             Dataset::Circle(n) => {
                 if n == 0 || n > MAX_CIRCLE_POINTS {
@@ -159,6 +227,8 @@ impl Dataset {
                 Ok(Loaded {
                     x,
                     labels: None,
+                    x_test: None,
+                    labels_test: None,
                     description: format!(
                         "circle:{n}: {n} points (cos g, sin g) on the unit circle, g = 2 pi k / {n}, k = 0..{}",
                         n - 1
@@ -219,5 +289,45 @@ fn load_digits() -> Result<Loaded> {
         ),
         x,
         labels: Some(labels),
+        x_test: None,
+        labels_test: None,
     })
+}
+
+/// Parse the part of a Fashion-MNIST name after `fashion-mnist`: empty, `:N` or `:N:M`.
+fn parse_fashion(name: &str, rest: &str) -> Result<Dataset> {
+    let bad = || {
+        Error::param(
+            "dataset",
+            format!(
+                "`{name}`: use fashion-mnist, fashion-mnist:N (the first N training images) or \
+                 fashion-mnist:N:M (and the first M test images), with 1 <= N <= 60000, 1 <= M <= 10000"
+            ),
+        )
+    };
+    if rest.is_empty() {
+        return Ok(Dataset::FashionMnist {
+            train: None,
+            test: None,
+        });
+    }
+    let rest = rest.strip_prefix(':').ok_or_else(bad)?;
+    let parts: Vec<&str> = rest.split(':').collect();
+    let num = |s: &str, max: usize| -> Result<usize> {
+        match s.trim().parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(bad()),
+        }
+    };
+    match parts.as_slice() {
+        [n] => Ok(Dataset::FashionMnist {
+            train: Some(num(n, fashion::TRAIN_SIZE)?),
+            test: None,
+        }),
+        [n, m] => Ok(Dataset::FashionMnist {
+            train: Some(num(n, fashion::TRAIN_SIZE)?),
+            test: Some(num(m, fashion::TEST_SIZE)?),
+        }),
+        _ => Err(bad()),
+    }
 }

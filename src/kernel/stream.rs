@@ -1,0 +1,653 @@
+//! Streamed `.npy` output of whole kernels: column blocks are computed (in parallel over the
+//! row tiles of the block) and handed to a writer thread as soon as they are finished, so
+//! that writing overlaps with computing and the whole run costs about max(compute, write).
+//!
+//! ```text
+//! for each block column b (columns c0..c1, one tile wide):
+//!     K[:, c0..c1] = [ tile(a, b) for every row tile a ]     (rayon over a)
+//!     send K[:, c0..c1] to the writer  -> appended to the Fortran-order .npy
+//! symmetric kernels: tile(a, b) for a < b is tile(b, a)^T, taken from a cache of the
+//! below-diagonal tiles kept while the cache fits its memory budget, else recomputed
+//! ```
+//!
+//! The values are those of [`KernelPlan::compute`] bit for bit, for any thread count and any
+//! cache budget: every tile is computed by the same sequential code on the same tile grid
+//! (`opts.tile`), and the upper triangle is the transpose of the lower one as there. Memory:
+//! a few block columns (`n1 x tile` each per kernel) in flight, plus the cache (at most its
+//! budget; a full cache peaks at a quarter of the kernel). Output may be `f32` (each `f64`
+//! rounded to nearest) at half the bytes; the computation stays `f64`.
+
+use super::KernelOptions;
+use super::plan::KernelPlan;
+use super::schedule::available_memory;
+use crate::{Error, Result};
+use faer::{Mat, MatMut};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::mpsc::sync_channel;
+use std::time::Instant;
+
+/// Element type of a streamed output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dtype {
+    /// Little-endian `f64` (`<f8`), the computed values exactly.
+    #[default]
+    F64,
+    /// Little-endian `f32` (`<f4`), each value rounded to the nearest `f32`.
+    F32,
+}
+
+impl Dtype {
+    /// Parse `f64`/`float64` or `f32`/`float32` (case-insensitive).
+    ///
+    /// ```
+    /// use ntk::kernel::stream::Dtype;
+    /// assert_eq!(Dtype::parse("F32")?, Dtype::F32);
+    /// assert!(Dtype::parse("f16").is_err());
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for anything else.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "f64" | "float64" => Ok(Dtype::F64),
+            "f32" | "float32" => Ok(Dtype::F32),
+            _ => Err(Error::param(
+                "dtype",
+                format!("unknown output dtype `{s}`; use f64 or f32"),
+            )),
+        }
+    }
+
+    /// Bytes per value.
+    ///
+    /// ```
+    /// assert_eq!(ntk::kernel::stream::Dtype::F32.size(), 4);
+    /// ```
+    pub fn size(self) -> usize {
+        match self {
+            Dtype::F64 => 8,
+            Dtype::F32 => 4,
+        }
+    }
+
+    /// The numpy name (`"float64"`, `"float32"`), as recorded in sidecars.
+    ///
+    /// ```
+    /// assert_eq!(ntk::kernel::stream::Dtype::F64.numpy_name(), "float64");
+    /// ```
+    pub fn numpy_name(self) -> &'static str {
+        match self {
+            Dtype::F64 => "float64",
+            Dtype::F32 => "float32",
+        }
+    }
+
+    fn descr(self) -> &'static str {
+        match self {
+            Dtype::F64 => "<f8",
+            Dtype::F32 => "<f4",
+        }
+    }
+}
+
+/// Options of [`stream_npy`].
+///
+/// ```
+/// let o = ntk::kernel::stream::StreamOptions::default();
+/// assert_eq!(o.kernel.tile, 256);
+/// assert!(o.cache_bytes.is_none());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct StreamOptions {
+    /// Threads and tile edge (`compute_ntk` is ignored: the NTK is computed iff it has an
+    /// output).
+    pub kernel: KernelOptions,
+    /// Element type of the outputs.
+    pub dtype: Dtype,
+    /// Memory for the cache of below-diagonal tiles of a symmetric kernel, in bytes
+    /// (`None`: half the available memory less the working set). Tiles beyond it are
+    /// recomputed (twice the work for them); results are the same either way.
+    pub cache_bytes: Option<f64>,
+}
+
+/// One output of [`stream_npy`]: where to write and the name used in errors.
+pub struct Output<W> {
+    /// The file the writer belongs to (for error messages).
+    pub path: PathBuf,
+    /// The destination; it receives the whole `.npy` (header and data).
+    pub writer: W,
+}
+
+/// What a streamed run did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StreamStats {
+    /// Wall-clock seconds of the whole run (compute and write overlapped).
+    pub total_s: f64,
+    /// Seconds the compute side waited for the writer (0 when the disk keeps up).
+    pub wait_write_s: f64,
+    /// Bytes written to all outputs together (headers included).
+    pub bytes: u64,
+    /// Tiles computed (a symmetric kernel's cached tiles count once).
+    pub tiles_computed: usize,
+    /// Tiles of a symmetric kernel's upper part recomputed because the cache was full.
+    pub tiles_recomputed: usize,
+    /// Largest cache size reached, in bytes.
+    pub cache_peak_bytes: f64,
+}
+
+/// A finished block column: `n1 x width`, column-major, per kernel.
+struct Block {
+    nngp: Mat<f64>,
+    ntk: Option<Mat<f64>>,
+}
+
+/// Bytes of memory a streamed run holds besides the cache: three block columns per kernel
+/// (one computing, one queued, one writing) and a tile scratch per thread.
+///
+/// ```
+/// let b = ntk::kernel::stream::working_set_bytes(1000, 256, true, 2);
+/// assert_eq!(b, 3.0 * 2.0 * 1000.0 * 256.0 * 8.0 + 2.0 * 3.0 * 256.0 * 256.0 * 8.0);
+/// ```
+pub fn working_set_bytes(n1: usize, tile: usize, ntk: bool, threads: usize) -> f64 {
+    let kernels = if ntk { 2.0 } else { 1.0 };
+    3.0 * kernels * n1 as f64 * tile as f64 * 8.0
+        + threads as f64 * 3.0 * (tile * tile) as f64 * 8.0
+}
+
+/// Bytes of the `.npy` file for an `n1 x n2` kernel of `dtype` (header included).
+///
+/// ```
+/// use ntk::kernel::stream::{npy_bytes, Dtype};
+/// assert_eq!(npy_bytes(3, 2, Dtype::F64), 128 + 48);
+/// ```
+pub fn npy_bytes(n1: usize, n2: usize, dtype: Dtype) -> u64 {
+    let header = crate::io::npy::header_bytes_descr(&[n1, n2], true, dtype.descr()).len();
+    header as u64 + (n1 as u64) * (n2 as u64) * dtype.size() as u64
+}
+
+fn io_error(path: &std::path::Path, e: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+        usage: false,
+    }
+}
+
+/// Append `m`'s columns to `w` as `dtype`.
+fn write_columns(
+    w: &mut dyn Write,
+    m: &Mat<f64>,
+    dtype: Dtype,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<u64> {
+    let mut n = 0u64;
+    for j in 0..m.ncols() {
+        buf.clear();
+        match dtype {
+            Dtype::F64 => m
+                .col(j)
+                .iter()
+                .for_each(|v| buf.extend_from_slice(&v.to_le_bytes())),
+            Dtype::F32 => m
+                .col(j)
+                .iter()
+                .for_each(|v| buf.extend_from_slice(&(*v as f32).to_le_bytes())),
+        }
+        w.write_all(buf)?;
+        n += buf.len() as u64;
+    }
+    Ok(n)
+}
+
+/// Compute the whole NNGP and/or NTK of `plan` and write each as a Fortran-order `.npy` to
+/// its output while computing (see the [module docs](self)). The NTK is computed only if it
+/// has an output; the NNGP is always computed. Writers are flushed but not synced; the
+/// caller makes the files durable (e.g. [`crate::io::Transaction::commit`]).
+///
+/// `progress(done, total)` is called on the calling thread after each block column, in
+/// columns.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] if there is no output or `tile` is 0; [`Error::Memory`] if the
+/// working set does not fit in the available memory (checked before allocating);
+/// [`Error::Numerical`] if an entry overflows (the run stops at that block); [`Error::Io`]
+/// if a write fails. On error, the outputs hold a partial file: discard them.
+///
+/// ```
+/// use ntk::kernel::{stream::{stream_npy, Output, StreamOptions}, KernelPlan};
+/// use ntk::{Activation, Network};
+/// let x = faer::Mat::from_fn(7, 3, |i, j| ((i * 3 + j) as f64).sin());
+/// let plan = KernelPlan::new(&Network::mlp(Activation::Relu, 2, 1.4, 0.1)?, x.as_ref(), None)?;
+/// let mut opts = StreamOptions::default();
+/// opts.kernel.tile = 3;
+/// let out = Output { path: "ntk.npy".into(), writer: Vec::new() };
+/// let (stats, _, ntk) = stream_npy(&plan, &opts, None, Some(out), None)?;
+/// let bytes = ntk.unwrap().writer;
+/// assert_eq!(bytes.len() as u64, stats.bytes);
+/// let k = ntk::io::npy::parse_npy(&bytes, "ntk.npy")?;
+/// assert_eq!(k, plan.compute(&Default::default(), None)?.ntk.unwrap());
+/// # Ok::<(), ntk::Error>(())
+/// ```
+#[allow(clippy::type_complexity)]
+pub fn stream_npy<W: Write + Send>(
+    plan: &KernelPlan<'_>,
+    opts: &StreamOptions,
+    nngp: Option<Output<W>>,
+    ntk: Option<Output<W>>,
+    progress: Option<&dyn Fn(usize, usize)>,
+) -> Result<(StreamStats, Option<Output<W>>, Option<Output<W>>)> {
+    let start = Instant::now();
+    let t = opts.kernel.tile;
+    if t == 0 {
+        return Err(Error::param("tile", "tile size must be at least 1"));
+    }
+    if nngp.is_none() && ntk.is_none() {
+        return Err(Error::param(
+            "outputs",
+            "nothing to write: give an NNGP and/or an NTK output",
+        ));
+    }
+    let (n1, n2) = plan.shape();
+    let with_ntk = ntk.is_some();
+    let threads = match opts.kernel.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let working = working_set_bytes(n1, t, with_ntk, threads);
+    let avail = available_memory();
+    if let Some(a) = avail {
+        if working > 0.9 * a {
+            return Err(Error::Memory(format!(
+                "streaming the {n1} x {n2} kernel{} needs a working set of {:.2} GB (block columns of \
+                 {n1} x {t}) but only {:.2} GB of memory is available; use a smaller --tile or fewer points",
+                if with_ntk { "s" } else { "" },
+                working / 1e9,
+                a / 1e9
+            )));
+        }
+    }
+    let cache_budget = opts
+        .cache_bytes
+        .unwrap_or_else(|| avail.map_or(1e9, |a| (0.5 * a - working).max(0.0)));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.kernel.threads)
+        .build()
+        .map_err(|e| Error::Numerical(format!("cannot start a thread pool: {e}")))?;
+    let dtype = opts.dtype;
+    let mut stats = StreamStats::default();
+    let (tx, rx) = sync_channel::<Block>(1);
+    let (mut nngp, mut ntk) = (nngp, ntk);
+    let result = std::thread::scope(|scope| -> Result<()> {
+        let writer = scope.spawn(|| -> Result<u64> {
+            let mut bytes = 0u64;
+            let header = crate::io::npy::header_bytes_descr(&[n1, n2], true, dtype.descr());
+            let mut buf = Vec::with_capacity(n1 * 8);
+            for o in [nngp.as_mut(), ntk.as_mut()].into_iter().flatten() {
+                o.writer
+                    .write_all(&header)
+                    .map_err(|e| io_error(&o.path, e))?;
+                bytes += header.len() as u64;
+            }
+            for block in rx {
+                if let Some(o) = nngp.as_mut() {
+                    bytes += write_columns(&mut o.writer, &block.nngp, dtype, &mut buf)
+                        .map_err(|e| io_error(&o.path, e))?;
+                }
+                if let (Some(o), Some(m)) = (ntk.as_mut(), block.ntk.as_ref()) {
+                    bytes += write_columns(&mut o.writer, m, dtype, &mut buf)
+                        .map_err(|e| io_error(&o.path, e))?;
+                }
+            }
+            for o in [nngp.as_mut(), ntk.as_mut()].into_iter().flatten() {
+                o.writer.flush().map_err(|e| io_error(&o.path, e))?;
+            }
+            Ok(bytes)
+        });
+        let send = |b: Block| tx.send(b).is_ok();
+        let computed = compute_blocks(
+            plan,
+            t,
+            with_ntk,
+            cache_budget,
+            &pool,
+            &mut stats,
+            send,
+            progress,
+        );
+        drop(tx);
+        let written = writer
+            .join()
+            .map_err(|_| Error::Numerical("the output writer thread panicked".to_string()))?;
+        // a write error explains a failed send; report it first
+        stats.bytes = written?;
+        computed
+    });
+    result?;
+    stats.total_s = start.elapsed().as_secs_f64();
+    Ok((stats, nngp, ntk))
+}
+
+/// Split `m` into row pieces at the tile grid.
+fn split_rows(mut m: MatMut<'_, f64>, t: usize) -> Vec<MatMut<'_, f64>> {
+    let mut out = Vec::with_capacity(m.nrows().div_ceil(t));
+    while m.nrows() > 0 {
+        let k = t.min(m.nrows());
+        let (top, rest) = m.split_at_row_mut(k);
+        out.push(top);
+        m = rest;
+    }
+    out
+}
+
+/// A cached below-diagonal tile (NNGP, NTK), untransposed.
+type Tile = (Mat<f64>, Option<Mat<f64>>);
+
+/// Compute every block column in order and hand each to `send` (false: stop, the writer
+/// failed).
+#[allow(clippy::too_many_arguments)]
+fn compute_blocks(
+    plan: &KernelPlan<'_>,
+    t: usize,
+    with_ntk: bool,
+    cache_budget: f64,
+    pool: &rayon::ThreadPool,
+    stats: &mut StreamStats,
+    mut send: impl FnMut(Block) -> bool,
+    progress: Option<&dyn Fn(usize, usize)>,
+) -> Result<()> {
+    let (n1, n2) = plan.shape();
+    let symmetric = plan.is_symmetric();
+    let rb = n1.div_ceil(t);
+    let mut cache: HashMap<(usize, usize), Tile> = HashMap::new();
+    let mut cache_bytes = 0.0f64;
+    for b in 0..n2.div_ceil(t) {
+        let cols = b * t..((b + 1) * t).min(n2);
+        let w = cols.len();
+        let mut kb = Mat::<f64>::zeros(n1, w);
+        let mut tb = with_ntk.then(|| Mat::<f64>::zeros(n1, w));
+        // the cached transposes this block needs (symmetric only)
+        let mut cached: Vec<Option<Tile>> = (0..rb)
+            .map(|a| {
+                if symmetric && a < b {
+                    cache.remove(&(b, a))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        for (k, tt) in cached.iter().flatten() {
+            cache_bytes -= tile_bytes(k, tt.as_ref());
+        }
+        stats.tiles_recomputed += (0..b.min(rb))
+            .filter(|&a| symmetric && cached[a].is_none())
+            .count();
+        stats.tiles_computed += if symmetric { rb - b.min(rb) } else { rb };
+        let kp = split_rows(kb.as_mut(), t);
+        let tp: Vec<Option<MatMut<'_, f64>>> = match tb.as_mut() {
+            Some(m) => split_rows(m.as_mut(), t).into_iter().map(Some).collect(),
+            None => (0..kp.len()).map(|_| None).collect(),
+        };
+        let mut jobs: Vec<_> = kp
+            .into_iter()
+            .zip(tp)
+            .zip(cached.iter_mut().map(Option::take))
+            .enumerate()
+            .map(|(a, ((k, tt), c))| (a, k, tt, c))
+            .collect();
+        pool.install(|| {
+            jobs.par_iter_mut().for_each(|(a, k, tt, c)| {
+                let a = *a;
+                let rows = a * t..((a + 1) * t).min(n1);
+                if symmetric && a < b {
+                    upper_tile(
+                        plan,
+                        rows,
+                        cols.clone(),
+                        k.as_mut(),
+                        tt.as_mut().map(|m| m.as_mut()),
+                        c.take(),
+                    );
+                } else {
+                    let diag = symmetric && a == b;
+                    let mut gram = Mat::<f64>::zeros(rows.len(), w);
+                    plan.tile_into(
+                        rows,
+                        cols.clone(),
+                        gram.as_mut(),
+                        k.as_mut(),
+                        tt.as_mut().map(|m| m.as_mut()),
+                        diag,
+                    );
+                    if diag {
+                        mirror_within(k.as_mut());
+                        if let Some(m) = tt.as_mut() {
+                            mirror_within(m.as_mut());
+                        }
+                    }
+                }
+            });
+        });
+        drop(jobs);
+        check_finite(&kb, "NNGP", cols.start)?;
+        if let Some(m) = &tb {
+            check_finite(m, "NTK", cols.start)?;
+        }
+        // keep the tiles below the diagonal for the block columns that need their transposes
+        if symmetric {
+            for a in b + 1..rb {
+                let r0 = a * t;
+                let nr = t.min(n1 - r0);
+                let k = kb.as_ref().submatrix(r0, 0, nr, w).to_owned();
+                let tt = tb
+                    .as_ref()
+                    .map(|m| m.as_ref().submatrix(r0, 0, nr, w).to_owned());
+                let bytes = tile_bytes(&k, tt.as_ref());
+                if cache_bytes + bytes > cache_budget {
+                    break;
+                }
+                cache_bytes += bytes;
+                stats.cache_peak_bytes = stats.cache_peak_bytes.max(cache_bytes);
+                cache.insert((a, b), (k, tt));
+            }
+        }
+        let waited = Instant::now();
+        let sent = send(Block { nngp: kb, ntk: tb });
+        stats.wait_write_s += waited.elapsed().as_secs_f64();
+        if !sent {
+            return Ok(()); // the writer failed; its error is reported
+        }
+        if let Some(p) = progress {
+            p(cols.end, n2);
+        }
+    }
+    Ok(())
+}
+
+fn tile_bytes(k: &Mat<f64>, t: Option<&Mat<f64>>) -> f64 {
+    let one = (k.nrows() * k.ncols() * 8) as f64;
+    if t.is_some() { 2.0 * one } else { one }
+}
+
+/// Fill the strict upper triangle of a diagonal tile from its lower triangle.
+fn mirror_within(mut m: MatMut<'_, f64>) {
+    for j in 0..m.ncols() {
+        for i in 0..j.min(m.nrows()) {
+            m[(i, j)] = m[(j, i)];
+        }
+    }
+}
+
+/// The tile (rows of block a, columns of block b), a < b, of a symmetric kernel: the
+/// transpose of tile (b, a), from the cache or recomputed.
+fn upper_tile(
+    plan: &KernelPlan<'_>,
+    rows: std::ops::Range<usize>,
+    cols: std::ops::Range<usize>,
+    mut k: MatMut<'_, f64>,
+    mut tt: Option<MatMut<'_, f64>>,
+    cached: Option<Tile>,
+) {
+    let (lk, lt) = match cached {
+        Some(c) => c,
+        None => {
+            // tile (b, a): rows = this block's columns, columns = these rows
+            let mut gram = Mat::<f64>::zeros(cols.len(), rows.len());
+            let mut lk = Mat::<f64>::zeros(cols.len(), rows.len());
+            let mut lt = tt
+                .as_ref()
+                .map(|_| Mat::<f64>::zeros(cols.len(), rows.len()));
+            plan.tile_into(
+                cols.clone(),
+                rows.clone(),
+                gram.as_mut(),
+                lk.as_mut(),
+                lt.as_mut().map(|m| m.as_mut()),
+                false,
+            );
+            (lk, lt)
+        }
+    };
+    k.copy_from(lk.transpose());
+    if let (Some(dst), Some(src)) = (tt.as_mut(), lt.as_ref()) {
+        dst.copy_from(src.transpose());
+    }
+}
+
+fn check_finite(m: &Mat<f64>, what: &str, c0: usize) -> Result<()> {
+    for j in 0..m.ncols() {
+        for (i, v) in m.col(j).iter().enumerate() {
+            if !v.is_finite() {
+                return Err(Error::Numerical(format!(
+                    "the {what} entry ({i}, {}) is {v}: the network's scale overflows f64 \
+                     (w_std^(2 depth) too large); use a smaller w_std or depth",
+                    c0 + j
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Activation, Network};
+
+    fn points(n: usize, d: usize) -> Mat<f64> {
+        // includes a duplicate and an antipodal pair (refined entries)
+        Mat::from_fn(n, d, |i, j| {
+            let i = if i == 5 { 2 } else { i };
+            let s = if i == 7 { -1.0 } else { 1.0 };
+            let i = if i == 7 { 1 } else { i };
+            s * (((i * d + j) as f64) * 0.37).sin()
+        })
+    }
+
+    fn stream_to_mats(
+        plan: &KernelPlan<'_>,
+        opts: &StreamOptions,
+    ) -> (Vec<u8>, Vec<u8>, StreamStats) {
+        let o = |p: &str| {
+            Some(Output {
+                path: p.into(),
+                writer: Vec::new(),
+            })
+        };
+        let (st, k, t) = stream_npy(plan, opts, o("k"), o("t"), None).unwrap();
+        (k.unwrap().writer, t.unwrap().writer, st)
+    }
+
+    fn npy_of(m: &Mat<f64>) -> Vec<u8> {
+        let mut v = crate::io::npy::header_bytes_descr(&[m.nrows(), m.ncols()], true, "<f8");
+        for j in 0..m.ncols() {
+            for x in m.col(j).iter() {
+                v.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn equals_the_in_memory_kernel_byte_for_byte() {
+        for act in [Activation::Relu, Activation::Erf] {
+            let x = points(23, 4);
+            let z = points(9, 4);
+            let net = Network::mlp(act, 3, 1.4, 0.2).unwrap();
+            for x2 in [None, Some(z.as_ref())] {
+                let plan = KernelPlan::new(&net, x.as_ref(), x2).unwrap();
+                let mut opts = StreamOptions::default();
+                opts.kernel.tile = 5;
+                let want = plan.compute(&opts.kernel, None).unwrap();
+                for (threads, cache) in [(1, None), (3, Some(0.0)), (2, Some(700.0))] {
+                    opts.kernel.threads = threads;
+                    opts.cache_bytes = cache;
+                    let (k, t, st) = stream_to_mats(&plan, &opts);
+                    assert_eq!(k, npy_of(&want.nngp), "{act:?} {threads} {cache:?}");
+                    assert_eq!(t, npy_of(want.ntk.as_ref().unwrap()));
+                    if x2.is_none() && cache == Some(0.0) {
+                        assert!(st.tiles_recomputed > 0);
+                    }
+                    if x2.is_none() && cache.is_none() {
+                        assert_eq!(st.tiles_recomputed, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn f32_output_is_the_f64_result_rounded() {
+        let x = points(11, 3);
+        let net = Network::mlp(Activation::Relu, 2, 1.4, 0.0).unwrap();
+        let plan = KernelPlan::new(&net, x.as_ref(), None).unwrap();
+        let mut opts = StreamOptions {
+            dtype: Dtype::F32,
+            ..Default::default()
+        };
+        opts.kernel.tile = 4;
+        let (k, _, _) = stream_to_mats(&plan, &opts);
+        let want = plan.compute(&opts.kernel, None).unwrap().nngp;
+        let m = crate::io::npy::parse_npy(&k, "k").unwrap();
+        for j in 0..11 {
+            for i in 0..11 {
+                assert_eq!(m[(i, j)], f64::from(want[(i, j)] as f32));
+            }
+        }
+        assert_eq!(k.len() as u64, npy_bytes(11, 11, Dtype::F32));
+    }
+
+    #[test]
+    fn a_failing_writer_is_an_io_error() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk full"))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let x = points(40, 3);
+        let plan = KernelPlan::new(
+            &Network::mlp(Activation::Relu, 1, 1.0, 0.0).unwrap(),
+            x.as_ref(),
+            None,
+        )
+        .unwrap();
+        let mut opts = StreamOptions::default();
+        opts.kernel.tile = 4;
+        let out = Some(Output {
+            path: "k.npy".into(),
+            writer: Full,
+        });
+        let e = stream_npy(&plan, &opts, out, None, None).err().unwrap();
+        assert!(
+            matches!(e, Error::Io { .. }) && e.to_string().contains("disk full"),
+            "{e}"
+        );
+    }
+}
