@@ -58,6 +58,15 @@ pub enum Error {
     /// A numerical failure: non-finite values, a decomposition that did not converge.
     #[error("numerical failure: {0}")]
     Numerical(String),
+    /// An error raised in one stage of a job (e.g. "training the finite networks"); the
+    /// message is `stage: source`, the kind (usage or runtime) is the source's.
+    #[error("{stage}: {source}")]
+    Stage {
+        /// What the job was doing.
+        stage: String,
+        /// The error.
+        source: Box<Error>,
+    },
 }
 
 impl Error {
@@ -72,6 +81,29 @@ impl Error {
             | Error::Memory(_) => true,
             Error::Io { usage, .. } => *usage,
             Error::Numerical(_) => false,
+            Error::Stage { source, .. } => source.is_usage(),
+        }
+    }
+
+    /// The innermost error (through [`Error::Stage`] wrappers).
+    ///
+    /// ```
+    /// let e = ntk::Error::Numerical("diverged".into()).in_stage("training");
+    /// assert_eq!(e.to_string(), "training: numerical failure: diverged");
+    /// assert!(matches!(e.root(), ntk::Error::Numerical(_)));
+    /// ```
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::Stage { source, .. } => source.root(),
+            e => e,
+        }
+    }
+
+    /// Wrap this error as raised in `stage` of a job ([`Error::Stage`]).
+    pub fn in_stage(self, stage: impl Into<String>) -> Self {
+        Error::Stage {
+            stage: stage.into(),
+            source: Box::new(self),
         }
     }
 

@@ -41,6 +41,7 @@
 //! - [`dynamics`]: kernel gradient flow, ensembles, discrete gradient descent.
 //! - [`plot`]: PNG/SVG plots.
 //! - [`demo`]: the main job on built-in data (`ntk demo`).
+//! - [`jobs`]: one call per front-end command (predict, converge), typed inputs and outputs.
 //! - [`special`]: normal and bivariate-normal functions, double-double sums, fast atan.
 //! - [`rng`]: the seeded generator used everywhere randomness appears.
 
@@ -56,6 +57,7 @@ pub mod dynamics;
 pub mod empirical;
 pub mod error;
 pub mod io;
+pub mod jobs;
 pub mod kernel;
 pub mod kernel_matrix;
 pub mod network;

@@ -5,6 +5,7 @@ use crate::common::{self, NetworkArgs, Progress};
 use anyhow::Context;
 use ntk::converge::{self, ProfileConfig, SweepConfig};
 use ntk::empirical::Loss;
+use ntk::jobs::{self, converge::ConvergeJob, converge::Stage};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -196,25 +197,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     };
 
-    let progress = Mutex::new(Progress::new(0, "width sweep", args.quiet));
-    let report_progress = |done: usize, total: usize| {
-        if let Ok(mut p) = progress.lock() {
-            p.total = total as u64;
-            p.set(done as u64);
-        }
-    };
     let cfg = SweepConfig {
         widths: widths.clone(),
         seeds,
         seed: args.seed,
         threads: args.threads,
     };
-    let mut report = converge::width_sweep(&net, x.as_ref(), &data, &cfg, Some(&report_progress))?;
-    if let Ok(mut p) = progress.lock() {
-        p.finish();
-    }
-
-    if !args.no_profile {
+    let profile = if args.no_profile {
+        None
+    } else {
         let mut pc = if preset {
             ProfileConfig::jacot2018()
         } else {
@@ -259,25 +250,40 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         pc.seed = args.seed;
         pc.threads = args.threads;
-        let progress = Mutex::new(Progress::new(
-            0,
-            "kernel profile (init + training)",
-            args.quiet,
-        ));
-        let report_progress = |done: usize, total: usize| {
-            if let Ok(mut p) = progress.lock() {
-                p.total = total as u64;
-                p.set(done as u64);
-            }
-        };
-        let start = std::time::Instant::now();
-        let prof = converge::kernel_profile(&net, &pc, Some(&report_progress))?;
-        if let Ok(mut p) = progress.lock() {
+        Some(pc)
+    };
+    // one progress bar per stage, each removed when its stage ends
+    let bars = Mutex::new((
+        Progress::new(0, "width sweep", args.quiet),
+        None::<Progress>,
+    ));
+    let report_progress = |stage: Stage, done: usize, total: usize| {
+        if let Ok(mut b) = bars.lock() {
+            let (sweep, profile) = &mut *b;
+            let bar = match stage {
+                Stage::Sweep => sweep,
+                Stage::Profile => {
+                    sweep.finish();
+                    profile.get_or_insert_with(|| {
+                        Progress::new(0, "kernel profile (init + training)", args.quiet)
+                    })
+                }
+            };
+            bar.total = total as u64;
+            bar.set(done as u64);
+        }
+    };
+    let mut job = ConvergeJob::new(&net, x.as_ref(), &data, cfg);
+    job.profile = profile;
+    job.progress = Some(&report_progress);
+    let result = jobs::converge::run(&job);
+    if let Ok(mut b) = bars.lock() {
+        b.0.finish();
+        if let Some(p) = &mut b.1 {
             p.finish();
         }
-        report.seconds += start.elapsed().as_secs_f64();
-        report.profile = Some(prof);
     }
+    let report = result?;
 
     ntk::io::write_json_atomic(&report_path, &report)
         .with_context(|| format!("writing {}", report_path.display()))?;

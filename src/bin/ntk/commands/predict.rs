@@ -5,10 +5,9 @@
 use crate::common::{self, NetworkArgs};
 use anyhow::Context;
 use faer::Mat;
-use ntk::dynamics::compare::{CompareConfig, compare};
-use ntk::dynamics::report::{KernelSet, Request, evaluate, to_json};
-use ntk::dynamics::{FlowOptions, Loss, Point, Ridge, TestData, Training};
-use ntk::kernel::{self, KernelOptions};
+use ntk::dynamics::report::{KernelSet, to_json};
+use ntk::dynamics::{FlowOptions, Loss, Point, Ridge, Training};
+use ntk::jobs::predict::{self, CheckOptions, KernelSource, PredictJob};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -271,16 +270,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let x_train = read_opt(&args.x_train, "x-train")?;
     let x_test = read_opt(&args.x_test, "x-test")?;
 
-    // ---- kernels
-    let mut net = None;
-    let (ntk_train, ntk_test_train, nngp_train, nngp_test_train, nngp_test) = if precomputed {
-        (
-            read_opt(&args.ntk_train, "ntk-train")?,
-            read_opt(&args.ntk_test_train, "ntk-test-train")?,
-            read_opt(&args.nngp_train, "nngp-train")?,
-            read_opt(&args.nngp_test_train, "nngp-test-train")?,
-            read_opt(&args.nngp_test, "nngp-test")?,
-        )
+    // ---- the job
+    let network = if precomputed {
+        None
     } else {
         let network = args.net.network()?;
         let x = x_train.as_ref().ok_or_else(|| {
@@ -297,151 +289,70 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 )));
             }
         }
-        let want_ntk = args.kernel == Training::Ntk || args.ensemble;
-        let ko = KernelOptions {
-            compute_ntk: want_ntk,
-            threads: args.threads,
-            ..Default::default()
-        };
-        let ktt = kernel::kernels(&network, x.as_ref(), None, &ko)?;
-        let (kst, kss) = match &x_test {
-            Some(xt) => {
-                let kst = kernel::kernels(&network, xt.as_ref(), Some(x.as_ref()), &ko)?;
-                let kss = if args.ensemble {
-                    let o = KernelOptions {
-                        compute_ntk: false,
-                        ..ko.clone()
-                    };
-                    Some(kernel::kernels(&network, xt.as_ref(), None, &o)?.nngp)
-                } else {
-                    None
-                };
-                (Some(kst), kss)
-            }
-            None => (None, None),
-        };
-        net = Some(network);
-        let (kst_nngp, kst_ntk) = match kst {
-            Some(k) => (Some(k.nngp), k.ntk),
-            None => (None, None),
-        };
-        (ktt.ntk, kst_ntk, Some(ktt.nngp), kst_nngp, kss)
+        Some(network)
     };
-    let ks = KernelSet {
-        ntk_train: r(&ntk_train),
-        ntk_test_train: r(&ntk_test_train),
-        nngp_train: r(&nngp_train),
-        nngp_test_train: r(&nngp_test_train),
-        nngp_test: r(&nngp_test),
-    };
-    if let (Some(y), Some(kt)) = (
-        &y_test,
-        if args.kernel == Training::Ntk {
-            &ntk_test_train
-        } else {
-            &nngp_test_train
+    let given = [
+        read_opt(&args.ntk_train, "ntk-train")?,
+        read_opt(&args.ntk_test_train, "ntk-test-train")?,
+        read_opt(&args.nngp_train, "nngp-train")?,
+        read_opt(&args.nngp_test_train, "nngp-test-train")?,
+        read_opt(&args.nngp_test, "nngp-test")?,
+    ];
+    let source = match (&network, &x_train) {
+        (Some(net), Some(x)) => KernelSource::Network {
+            net,
+            x_train: x.as_ref(),
+            x_test: r(&x_test),
         },
-    ) {
-        if y.nrows() != kt.nrows() {
+        _ => KernelSource::Given(KernelSet {
+            ntk_train: r(&given[0]),
+            ntk_test_train: r(&given[1]),
+            nngp_train: r(&given[2]),
+            nngp_test_train: r(&given[3]),
+            nngp_test: r(&given[4]),
+        }),
+    };
+    // the number of test points, for the --y-test check (as the kernels will have it)
+    let n_test = match source {
+        KernelSource::Network { x_test, .. } => x_test.map(|x| x.nrows()),
+        KernelSource::Given(ks) => match args.kernel {
+            Training::Ntk => ks.ntk_test_train.map(|k| k.nrows()),
+            Training::Nngp => ks.nngp_test_train.map(|k| k.nrows()),
+        },
+    };
+    if let (Some(y), Some(m)) = (&y_test, n_test) {
+        if y.nrows() != m {
             return Err(common::usage(format!(
                 "--y-test has {} rows but there are {} test points",
                 y.nrows(),
-                kt.nrows()
+                m
             )));
         }
     }
-    let req = Request {
-        y_train: y_train.as_ref(),
-        y_test: r(&y_test),
-        f0_train: r(&f0_train),
-        f0_test: r(&f0_test),
-        times,
-        steps: steps.clone(),
-        kernel: args.kernel,
-        ensemble: args.ensemble,
-        options,
-    };
-    let mut ev = evaluate(&ks, &req)?;
-
-    // ---- real training
+    let mut job = PredictJob::new(source, y_train.as_ref());
+    job.y_test = r(&y_test);
+    job.f0_train = r(&f0_train);
+    job.f0_test = r(&f0_test);
+    job.times = times;
+    job.steps = steps;
+    job.kernel = args.kernel;
+    job.ensemble = args.ensemble;
+    job.options = options;
     if !args.check_width.is_empty() {
-        let (Some(network), Some(x), Some(xt), Some(kt)) =
-            (&net, &x_train, &x_test, &ntk_test_train)
-        else {
-            return Err(common::usage(
-                "--check-width needs a network, --x-train and --x-test",
-            ));
-        };
-        let cfg = CompareConfig {
-            net: network,
-            x_train: x.as_ref(),
-            x_test: xt.as_ref(),
-            k_test_train: kt.as_ref(),
-            y_test: r(&y_test),
-            steps: steps.clone(),
+        job.check = Some(CheckOptions {
             widths: args.check_width.clone(),
             seeds: args.seeds,
             seed: args.seed,
-            threads: args.threads,
-        };
-        ev.report.check = Some(compare(&ev.flow, &cfg).context("training the finite networks")?);
+        });
     }
+    let out = predict::run(&job)?;
+    let ev = &out.evaluated;
 
     // ---- plots, then the JSON (written last, atomically)
-    let mut plots = Vec::new();
-    if let Some(dir) = &args.plot {
-        use ntk::plot::dynamics as pd;
-        let kt = if args.kernel == Training::Ntk {
-            r(&ntk_test_train)
-        } else {
-            r(&nngp_test_train)
-        };
-        let test = kt.map(|k| TestData {
-            k_test_train: k,
-            f0_test: r(&f0_test),
-            y_test: r(&y_test),
-        });
-        let check = ev.report.check.as_ref();
-        plots.extend(
-            pd::loss_figure(&ev.flow, r(&f0_train), test, &steps, check)?
-                .save(&dir.join("loss"))?,
-        );
-        plots.extend(pd::modes_figure(&ev.flow, r(&f0_train))?.save(&dir.join("modes"))?);
-        if let (Some(e), Some(_)) = (&ev.ensemble_ntk, ks.ntk_test_train) {
-            let et = ntk::dynamics::EnsembleTest {
-                ntk_test_train: ks.ntk_test_train,
-                nngp_test_train: ks.nngp_test_train.context("NNGP test-train kernel")?,
-                nngp_test_test: ks.nngp_test.context("NNGP test kernel")?,
-            };
-            // the ensemble where the trained networks stop (steps), else the last time
-            let (point, step_idx, when) = match ev
-                .report
-                .check
-                .as_ref()
-                .and_then(|c| c.steps.last().copied())
-            {
-                Some(last) => (
-                    Point::Steps(last),
-                    Some(steps_len(&ev.report) - 1),
-                    format!("step {last}"),
-                ),
-                None => {
-                    let p = Point::Time(req.times.last().copied().unwrap_or(0.0));
-                    (p, None, format!("t = {p}"))
-                }
-            };
-            let m = e.test(&et, &[point])?;
-            plots.extend(
-                pd::band_figure(&m[0], 0, r(&y_test), check, step_idx, &when)
-                    .save(&dir.join("test_predictions"))?,
-            );
-        }
-        if let Some(c) = check {
-            if c.summary.len() > 1 {
-                plots.extend(pd::width_figure(c).save(&dir.join("width"))?);
-            }
-        }
-    }
+    let plots = match &args.plot {
+        Some(dir) => out.save_plots(&job, dir)?,
+        None => Vec::new(),
+    };
     let json = to_json(&ev.report)?;
     let mut json = json;
     if let Some(obj) = json.as_object_mut() {
@@ -517,8 +428,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 fn r(m: &Option<Mat<f64>>) -> Option<faer::MatRef<'_, f64>> {
     m.as_ref().map(|m| m.as_ref())
-}
-
-fn steps_len(r: &ntk::dynamics::report::Report) -> usize {
-    r.check.as_ref().map_or(0, |c| c.steps.len())
 }

@@ -1,0 +1,13 @@
+//! Library jobs: what a front end (the `ntk` CLI, the Python package, a distributed runner)
+//! asks for, as one call each, with typed inputs and typed outputs.
+//!
+//! - [`predict`]: training dynamics from kernels (given or computed from a network), with
+//!   ensembles, the report and the finite-network check (`ntk predict`).
+//! - [`converge`]: width convergence of empirical kernels and the kernel-profile view
+//!   (`ntk converge`).
+//!
+//! A front end parses its arguments, reads its files, builds the job's input, calls the job
+//! and writes the job's output. The jobs validate their input at entry ([`crate::Error`]).
+
+pub mod converge;
+pub mod predict;
