@@ -736,3 +736,36 @@ pub fn write_npy_vec(path: impl AsRef<Path>, v: &[f64]) -> Result<()> {
         write_f64s(w, v)
     })
 }
+
+/// Write equally shaped matrices as one 3-D `.npy` array of shape `(p, rows, cols)` in C order
+/// (`a[p, i, j] = mats[p][(i, j)]`), e.g. predictions `(times, n_test, outputs)`.
+///
+/// # Errors
+/// [`std::io::ErrorKind::InvalidInput`] if the matrices differ in shape; write errors.
+///
+/// ```
+/// let a = faer::mat![[1.0, 2.0], [3.0, 4.0]];
+/// let mut buf = Vec::new();
+/// ntk::io::npy::encode_stack(&mut buf, &[a.as_ref(), a.as_ref()]).unwrap();
+/// assert_eq!(buf.len() % 64, (2 * 4 * 8) % 64);
+/// assert!(String::from_utf8_lossy(&buf[..128]).contains("'shape': (2, 2, 2)"));
+/// ```
+pub fn encode_stack(w: &mut dyn Write, mats: &[MatRef<'_, f64>]) -> std::io::Result<()> {
+    let (r, c) = mats.first().map_or((0, 0), |m| (m.nrows(), m.ncols()));
+    if mats.iter().any(|m| (m.nrows(), m.ncols()) != (r, c)) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "stacked matrices must all have the same shape",
+        ));
+    }
+    w.write_all(&header_bytes(&[mats.len(), r, c], false))?;
+    let mut row = Vec::with_capacity(c);
+    for m in mats {
+        for i in 0..r {
+            row.clear();
+            row.extend((0..c).map(|j| m[(i, j)]));
+            write_f64s(w, &row)?;
+        }
+    }
+    Ok(())
+}

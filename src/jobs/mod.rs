@@ -3,6 +3,8 @@
 //!
 //! - [`predict`]: training dynamics from kernels (given or computed from a network), with
 //!   ensembles, the report and the finite-network check (`ntk predict`).
+//! - [`iterative`]: the same prediction at full data-set sizes (packed kernel storage,
+//!   CG and Lanczos, streamed cross kernels); [`solver`] picks between the two.
 //! - [`converge`]: width convergence of empirical kernels and the kernel-profile view
 //!   (`ntk converge`).
 //!
@@ -10,4 +12,8 @@
 //! and writes the job's output. The jobs validate their input at entry ([`crate::Error`]).
 
 pub mod converge;
+pub mod iterative;
 pub mod predict;
+pub mod solver;
+
+pub use solver::Solver;

@@ -21,6 +21,10 @@ use crate::dynamics::{EnsembleTest, FlowOptions, Point, TestData, Training};
 use crate::kernel::{self, KernelOptions};
 use crate::{Error, Network, Result};
 use faer::{Mat, MatRef};
+use super::iterative::{self, IterativeOutput, Progress};
+use super::solver::{self, Solver, SolverChoice, SolverNeeds};
+use crate::kernel_matrix::Precision;
+use crate::solve::SolveOptions;
 use std::path::{Path, PathBuf};
 
 /// Where the kernels come from.
@@ -93,6 +97,15 @@ pub struct PredictJob<'a> {
     pub options: FlowOptions,
     /// Train finite networks next to the prediction (needs a network, a test set and steps).
     pub check: Option<CheckOptions>,
+    /// Which solver [`execute`] uses (default [`Solver::Auto`]; [`run`] is always dense).
+    pub solver: Solver,
+    /// Tolerance and limits of the iterative solver.
+    pub solve: SolveOptions,
+    /// Memory budget in bytes (None: 90% of the memory available now).
+    pub memory_limit: Option<f64>,
+    /// Storage precision of the iterative path's training kernel (None: f64 if it fits,
+    /// else f32).
+    pub storage: Option<Precision>,
 }
 
 impl<'a> PredictJob<'a> {
@@ -111,6 +124,10 @@ impl<'a> PredictJob<'a> {
             ensemble: false,
             options: FlowOptions::default(),
             check: None,
+            solver: Solver::Auto,
+            solve: SolveOptions::default(),
+            memory_limit: None,
+            storage: None,
         }
     }
 
@@ -408,4 +425,80 @@ pub fn run(job: &PredictJob<'_>) -> Result<PredictOutput> {
         evaluated,
         computed,
     })
+}
+
+/// What [`execute`] produced: a dense or an iterative prediction.
+#[allow(clippy::large_enum_variant)]
+pub enum Outcome {
+    /// The dense eigendecomposition path (every feature).
+    Dense(PredictOutput, SolverChoice),
+    /// The iterative path (packed storage, CG, Lanczos).
+    Iterative(IterativeOutput),
+}
+
+/// The dense-only features a job asks for, by their CLI names.
+fn dense_only(job: &PredictJob<'_>, plots: bool) -> Vec<String> {
+    let mut v = Vec::new();
+    if job.ensemble {
+        v.push("--ensemble".to_string());
+    }
+    if job.check.is_some() {
+        v.push("--check-width".to_string());
+    }
+    if plots {
+        v.push("--plot".to_string());
+    }
+    v
+}
+
+/// Choose the solver for a job (see [`solver::choose`]); `plots` says whether the caller will
+/// draw the dense path's plots.
+///
+/// # Errors
+/// As [`solver::choose`].
+pub fn choose_solver(job: &PredictJob<'_>, plots: bool) -> Result<SolverChoice> {
+    let (n_train, n_test) = match job.kernels {
+        KernelSource::Given(ks) => (
+            job.y_train.nrows(),
+            ks.ntk_test_train.or(ks.nngp_test_train).map_or(0, |k| k.nrows()),
+        ),
+        KernelSource::Network {
+            x_train, x_test, ..
+        } => (x_train.nrows(), x_test.map_or(0, |x| x.nrows())),
+    };
+    let needs = SolverNeeds {
+        n_train,
+        n_test,
+        kernels: if job.ensemble { 2 } else { 1 },
+        dense_only: dense_only(job, plots),
+        budget: job
+            .memory_limit
+            .or_else(crate::kernel_matrix::default_budget),
+    };
+    solver::choose(job.solver, &needs)
+}
+
+/// Run a prediction job with the solver it asks for ([`PredictJob::solver`], `auto` by
+/// default): the one entry point of `ntk predict`. `plots` says whether the caller will draw
+/// the dense path's plots (they need the dense solver).
+///
+/// # Errors
+/// As [`choose_solver`], [`run`] and [`iterative::run`].
+///
+/// ```
+/// use ntk::jobs::predict::{execute, KernelSource, Outcome, PredictJob};
+/// let k = faer::mat![[2.0, 0.5], [0.5, 1.0]];
+/// let y = faer::mat![[1.0], [-1.0]];
+/// let ks = ntk::dynamics::report::KernelSet { ntk_train: Some(k.as_ref()), ..Default::default() };
+/// let job = PredictJob::new(KernelSource::Given(ks), y.as_ref());
+/// assert!(matches!(execute(&job, false, None)?, Outcome::Dense(..))); // auto: small n
+/// # Ok::<(), ntk::Error>(())
+/// ```
+pub fn execute(job: &PredictJob<'_>, plots: bool, progress: Progress<'_>) -> Result<Outcome> {
+    job.validate()?;
+    let choice = choose_solver(job, plots)?;
+    match choice.solver {
+        Solver::Iterative => Ok(Outcome::Iterative(iterative::run(job, &choice, progress)?)),
+        _ => Ok(Outcome::Dense(run(job)?, choice)),
+    }
 }

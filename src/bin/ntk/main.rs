@@ -6,6 +6,7 @@
 
 mod commands;
 mod common;
+mod stages;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -6,4 +6,6 @@ pub mod empirical;
 pub mod kernel;
 pub mod plot;
 pub mod predict;
+pub mod predict_data;
+pub mod predict_out;
 pub mod train;

@@ -7,7 +7,9 @@ use anyhow::Context;
 use faer::Mat;
 use ntk::dynamics::report::{KernelSet, to_json};
 use ntk::dynamics::{FlowOptions, Loss, Point, Ridge, Training};
-use ntk::jobs::predict::{self, CheckOptions, KernelSource, PredictJob};
+use ntk::jobs::Solver;
+use ntk::jobs::predict::{self, CheckOptions, KernelSource, Outcome, PredictJob};
+use ntk::kernel_matrix::Precision;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -40,9 +42,47 @@ pub struct Args {
     /// Training inputs X (n x d), .npy or .csv. Needed with a network description.
     #[arg(long, value_name = "FILE")]
     pub x_train: Option<PathBuf>,
-    /// Training targets Y (n or n x k), .npy or .csv.
-    #[arg(long, value_name = "FILE")]
-    pub y_train: PathBuf,
+    /// Training targets Y (n or n x k), .npy, .csv or IDX. Class labels (an IDX labels file,
+    /// or any file with --labels) are one-hot encoded. Not needed with --dataset.
+    #[arg(long, value_name = "FILE", required_unless_present = "dataset")]
+    pub y_train: Option<PathBuf>,
+    /// A built-in train/test dataset instead of --x-train/--y-train/--x-test/--y-test:
+    /// `fashion-mnist[:N[:M]]` (the first N training and M test images, pixels / 255,
+    /// one-hot labels; default all 60000 / 10000), or `digits` (first 1500 train, last 297
+    /// test). See --data-dir.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["x_train", "y_train", "x_test", "y_test"])]
+    pub dataset: Option<String>,
+    /// Directory holding the Fashion-MNIST IDX files (default: where the Debian package
+    /// dataset-fashion-mnist installs them).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// --y-train and --y-test hold integer class labels: one-hot encode them (column c is
+    /// class c) and report accuracies (argmax).
+    #[arg(long)]
+    pub labels: bool,
+    /// Solver: auto (dense for small n or dense-only options, else iterative; says which),
+    /// dense (one eigendecomposition) or iterative (packed kernel, CG + Lanczos, --tol).
+    #[arg(long, value_name = "S", default_value = "auto", value_parser = parse_solver)]
+    pub solver: Solver,
+    /// Iterative solver: relative tolerance of every prediction (normwise per time).
+    #[arg(long, value_name = "TOL", default_value_t = 1e-8)]
+    pub tol: f64,
+    /// Memory budget, e.g. 16G, 800M or bytes (default: 90% of the memory available now).
+    /// The plan (kernel storage, preconditioner, Krylov vectors, outputs) is checked against
+    /// it before allocating.
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub memory_limit: Option<f64>,
+    /// Iterative solver: storage precision of the training kernel, f64 or f32 (default: f64
+    /// if it fits the budget, else f32 with f64 accumulation; see docs/storage.md).
+    #[arg(long, value_name = "P", value_parser = parse_precision)]
+    pub storage: Option<Precision>,
+    /// Write the test predictions as .npy, shape (points, n_test, outputs): the --times in
+    /// order, then the --steps.
+    #[arg(long, value_name = "FILE.npy")]
+    pub fx_test_out: Option<PathBuf>,
+    /// Write the train predictions as .npy, shape (points, n_train, outputs).
+    #[arg(long, value_name = "FILE.npy")]
+    pub fx_train_out: Option<PathBuf>,
     /// Test inputs x* (m x d).
     #[arg(long, value_name = "FILE")]
     pub x_test: Option<PathBuf>,
@@ -133,6 +173,35 @@ pub struct Args {
 
 fn parse_loss(s: &str) -> Result<Loss, String> {
     Loss::parse(s).ok_or_else(|| format!("unknown loss `{s}`: use sum or mean"))
+}
+
+fn parse_solver(s: &str) -> Result<Solver, String> {
+    Solver::parse(s).ok_or_else(|| format!("unknown solver `{s}`: use auto, dense or iterative"))
+}
+
+fn parse_precision(s: &str) -> Result<Precision, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "f64" => Ok(Precision::F64),
+        "f32" => Ok(Precision::F32),
+        _ => Err(format!("unknown storage precision `{s}`: use f64 or f32")),
+    }
+}
+
+/// Parse a byte count: a number with an optional K/M/G/T suffix (powers of 1000; `B` and
+/// `iB` accepted: `16G`, `16GB`, `16GiB` = 16e9, 16e9, 16 * 2^30).
+pub fn parse_bytes(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let (num, mult) = [("kib", 1024f64), ("mib", 1024f64.powi(2)), ("gib", 1024f64.powi(3)),
+        ("tib", 1024f64.powi(4)), ("kb", 1e3), ("mb", 1e6), ("gb", 1e9), ("tb", 1e12),
+        ("k", 1e3), ("m", 1e6), ("g", 1e9), ("t", 1e12), ("b", 1.0)]
+        .iter()
+        .find(|(suf, _)| lower.ends_with(suf))
+        .map_or((lower.as_str(), 1.0), |(suf, m)| (&lower[..lower.len() - suf.len()], *m));
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v * mult),
+        _ => Err(format!("`{s}` is not a byte count; e.g. 16G, 800M or 2000000000")),
+    }
 }
 
 fn parse_training(s: &str) -> Result<Training, String> {
@@ -263,12 +332,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 
     // ---- data
-    let y_train = read(&args.y_train, "y-train")?;
-    let y_test = read_opt(&args.y_test, "y-test")?;
+    let data = super::predict_data::load(&args)?;
+    let (x_train, y_train, x_test, y_test) = (data.x_train, data.y_train, data.x_test, data.y_test);
     let f0_train = read_opt(&args.f0_train, "f0-train")?;
     let f0_test = read_opt(&args.f0_test, "f0-test")?;
-    let x_train = read_opt(&args.x_train, "x-train")?;
-    let x_test = read_opt(&args.x_test, "x-test")?;
 
     // ---- the job
     let network = if precomputed {
@@ -345,12 +412,37 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             seed: args.seed,
         });
     }
-    let out = predict::run(&job)?;
+    job.solver = args.solver;
+    job.solve.tol = args.tol;
+    job.memory_limit = args.memory_limit;
+    job.storage = args.storage;
+    let stages = crate::stages::Stages::new(args.quiet);
+    let progress = |stage: &str, done: usize, total: usize| stages.update(stage, done, total);
+    let outcome = predict::execute(&job, args.plot.is_some(), Some(&progress))?;
+    stages.finish();
+    match outcome {
+        Outcome::Dense(out, choice) => {
+            if !args.quiet {
+                eprintln!("solver: dense ({})", choice.reason);
+            }
+            write_dense(&args, &job, &out, start)
+        }
+        Outcome::Iterative(out) => super::predict_out::write_iterative(&args, &out, start),
+    }
+}
+
+/// Plots, the .npy predictions and the JSON of the dense path, all published together.
+fn write_dense(
+    args: &Args,
+    job: &PredictJob<'_>,
+    out: &predict::PredictOutput,
+    start: Instant,
+) -> anyhow::Result<()> {
     let ev = &out.evaluated;
 
     // ---- plots, then the JSON (written last, atomically)
     let plots = match &args.plot {
-        Some(dir) => out.save_plots(&job, dir)?,
+        Some(dir) => out.save_plots(job, dir)?,
         None => Vec::new(),
     };
     let json = to_json(&ev.report)?;
@@ -365,8 +457,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             serde_json::json!(start.elapsed().as_secs_f64()),
         );
     }
-    ntk::io::write_json_atomic(&args.out, &json)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    let rep = &ev.report;
+    let fx_test = rep.flow.fx_test.as_ref().map(|f| super::predict_out::to_mats(f));
+    super::predict_out::publish(args, &json, &super::predict_out::to_mats(&rep.flow.fx_train), fx_test.as_deref())?;
 
     if !args.quiet {
         let rep = &ev.report;
