@@ -114,30 +114,34 @@ pub fn points_of(job: &PredictJob<'_>) -> Vec<Point> {
     p
 }
 
-/// Bytes the solver needs besides the kernel storage for `n` training points, `k` outputs and
-/// `p` points: the preconditioner (`n x rank`), the Lanczos bases (`n x k x basis`), and the
-/// per-point outputs and coefficients (`3 p n k`), plus the inputs.
-pub fn solver_bytes(job: &PredictJob<'_>, n: usize, k: usize, n_test: usize) -> f64 {
+/// Fewest Lanczos vectors per output column the planner accepts for finite times (the
+/// Fashion-MNIST NTK needs ~170 at n = 5,000 for 1e-8; docs/solvers.md).
+pub const MIN_BASIS: usize = 200;
+
+/// Bytes the solver needs besides the kernel storage and the Lanczos bases, for `n` training
+/// points, `k` outputs and `n_test` test points: the preconditioner (`n x rank`), per-point
+/// outputs and coefficients (`3 p n k`, `2 p n_test k`), and the inputs.
+pub fn fixed_solver_bytes(job: &PredictJob<'_>, n: usize, k: usize, n_test: usize) -> f64 {
     let p = points_of(job).len() as f64;
     let (nf, kf) = (n as f64, k as f64);
     let rank = job
         .solve
         .preconditioner_rank
         .unwrap_or_else(|| solve::precond::default_rank(n)) as f64;
-    let finite = points_of(job).iter().any(|q| !q.is_infinite() && q.as_time() > 0.0);
-    let basis = if finite {
-        job.solve.max_basis.min(n) as f64
-    } else {
-        0.0
-    };
     let inputs = match job.kernels {
         KernelSource::Network {
             x_train, x_test, ..
         } => 8.0 * x_train.ncols() as f64 * (nf + x_test.map_or(0.0, |x| x.nrows() as f64)),
         KernelSource::Given(_) => 0.0,
     };
-    8.0 * (nf * rank + nf * kf * basis + 3.0 * p * nf * kf + 2.0 * p * n_test as f64 * kf)
-        + inputs
+    8.0 * (nf * rank + 3.0 * p * nf * kf + 2.0 * p * n_test as f64 * kf) + inputs
+}
+
+/// Does the job have finite, nonzero points (the ones that need a Lanczos basis)?
+fn needs_basis(job: &PredictJob<'_>) -> bool {
+    points_of(job)
+        .iter()
+        .any(|q| !q.is_infinite() && q.as_time() > 0.0)
 }
 
 /// Labels of one-hot rows (each row one 1, the rest 0), else None.
@@ -207,20 +211,59 @@ fn which(t: Training) -> Which {
     }
 }
 
-fn plan_memory(job: &PredictJob<'_>, n: usize, n_test: usize) -> Result<StoragePlan> {
+/// The memory plan, and the Lanczos basis size it affords: f64 storage if the storage, the
+/// fixed solver bytes and at least [`MIN_BASIS`] basis vectors per output fit the budget, else
+/// f32 (unless f64 is forced), else [`Error::Memory`] with the numbers. The basis is then
+/// capped by what the budget leaves (`SolveOptions::max_basis` at most).
+fn plan_memory(job: &PredictJob<'_>, n: usize, n_test: usize) -> Result<(StoragePlan, usize)> {
     let k = job.y_train.ncols();
+    let per_vector = 8.0 * n as f64 * k as f64;
+    let want_basis = if needs_basis(job) {
+        job.solve.max_basis.min(n)
+    } else {
+        0
+    };
+    let min_basis = want_basis.min(MIN_BASIS);
+    let fixed = fixed_solver_bytes(job, n, k, n_test);
     let mut req = StorageRequest::new(n);
-    req.extra_bytes = solver_bytes(job, n, k, n_test);
+    req.extra_bytes = fixed + per_vector * min_basis as f64;
     req.budget = job.memory_limit.or_else(km::default_budget);
     req.allow_f32 = job.storage != Some(Precision::F64);
-    let mut plan = km::plan_storage(&req)?;
-    if job.storage == Some(Precision::F32) && plan.precision == Precision::F64 {
-        req.allow_f32 = true;
-        plan.precision = Precision::F32;
-        plan.storage_bytes = km::bytes(n, req.tile, Precision::F32)? as f64;
-        plan.total_bytes = plan.storage_bytes + req.extra_bytes;
-    }
-    Ok(plan)
+    let plan = if job.storage == Some(Precision::F32) {
+        let storage = km::bytes(n, req.tile, Precision::F32)? as f64;
+        let total = storage + req.extra_bytes;
+        if let Some(b) = req.budget.filter(|&b| total > b) {
+            return Err(Error::Memory(format!(
+                "f32 storage of n = {n} needs {:.3} GB ({:.3} GB kernel + {:.3} GB solver) but the \
+                 budget is {:.3} GB; use a larger --memory-limit or fewer points",
+                total / 1e9,
+                storage / 1e9,
+                req.extra_bytes / 1e9,
+                b / 1e9
+            )));
+        }
+        StoragePlan {
+            precision: Precision::F32,
+            storage_bytes: storage,
+            total_bytes: total,
+            budget: req.budget,
+        }
+    } else {
+        km::plan_storage(&req)?
+    };
+    let left = plan
+        .budget
+        .map_or(f64::INFINITY, |b| b - plan.storage_bytes - fixed);
+    let basis = if want_basis == 0 {
+        0
+    } else {
+        ((left / per_vector).floor().max(min_basis as f64) as usize).min(want_basis)
+    };
+    let plan = StoragePlan {
+        total_bytes: plan.storage_bytes + fixed + per_vector * basis as f64,
+        ..plan
+    };
+    Ok((plan, basis))
 }
 
 fn build_operator(
@@ -392,7 +435,11 @@ pub fn run(job: &PredictJob<'_>, choice: &SolverChoice, progress: Progress<'_>) 
             )));
         }
     }
-    let plan = plan_memory(job, n, n_test)?;
+    let (plan, basis) = plan_memory(job, n, n_test)?;
+    let mut solve_opts = job.solve;
+    if basis > 0 {
+        solve_opts.max_basis = basis;
+    }
     let mut stages = Vec::new();
     let t0 = Instant::now();
     let op = build_operator(job, &plan, progress)?;
@@ -407,7 +454,7 @@ pub fn run(job: &PredictJob<'_>, choice: &SolverChoice, progress: Progress<'_>) 
         job.f0_train,
         &points,
         &job.options,
-        &job.solve,
+        &solve_opts,
         progress,
     )?;
     stages.extend(flow.diagnostics.stages.iter().cloned());

@@ -458,8 +458,20 @@ fn write_dense(
         );
     }
     let rep = &ev.report;
-    let fx_test = rep.flow.fx_test.as_ref().map(|f| super::predict_out::to_mats(f));
-    super::predict_out::publish(args, &json, &super::predict_out::to_mats(&rep.flow.fx_train), fx_test.as_deref())?;
+    // the .npy predictions: the times, then the steps
+    let gd = rep.gradient_descent.as_ref().map(|g| &g.trajectory);
+    let mut fx_train = super::predict_out::to_mats(&rep.flow.fx_train);
+    fx_train.extend(gd.map(|t| super::predict_out::to_mats(&t.fx_train)).unwrap_or_default());
+    let fx_test = rep.flow.fx_test.as_ref().map(|f| {
+        let mut v = super::predict_out::to_mats(f);
+        v.extend(
+            gd.and_then(|t| t.fx_test.as_ref())
+                .map(|f| super::predict_out::to_mats(f))
+                .unwrap_or_default(),
+        );
+        v
+    });
+    super::predict_out::publish(args, &json, &fx_train, fx_test.as_deref())?;
 
     if !args.quiet {
         let rep = &ev.report;
