@@ -194,7 +194,13 @@ pub fn build_packed<T: Entry>(
     let want_ntk = opts.which.ntk();
     let work = || {
         items.into_par_iter().for_each_init(
-            || (Mat::<f64>::zeros(b, b), Mat::<f64>::zeros(b, b), Mat::<f64>::zeros(b, b)),
+            || {
+                (
+                    Mat::<f64>::zeros(b, b),
+                    Mat::<f64>::zeros(b, b),
+                    Mat::<f64>::zeros(b, b),
+                )
+            },
             |(gram, kb, tb), ((ti, tj), kd, td)| {
                 let (rows, cols) = (layout.rows(ti), layout.rows(tj));
                 let (nr, nc) = (rows.len(), cols.len());
@@ -231,7 +237,11 @@ pub fn build_packed<T: Entry>(
             "the {name} entry ({i}, {j}) is {v}, which {} storage cannot hold: the network's \
              scale is too large (w_std^(2 depth)); use a smaller w_std or depth{}",
             T::PRECISION.name(),
-            if T::PRECISION == super::Precision::F32 { ", or f64 storage" } else { "" }
+            if T::PRECISION == super::Precision::F32 {
+                ", or f64 storage"
+            } else {
+                ""
+            }
         )));
     }
     Ok(PackedKernels { nngp, ntk })
@@ -249,7 +259,11 @@ fn store<T: Entry>(
     let mut bad = None;
     for jj in 0..nc {
         for ii in 0..nr {
-            let v = if diag && jj > ii { src[(jj, ii)] } else { src[(ii, jj)] };
+            let v = if diag && jj > ii {
+                src[(jj, ii)]
+            } else {
+                src[(ii, jj)]
+            };
             let t = T::from_f64(v);
             // f32 storage overflows for |v| > 3.4e38 even where f64 does not
             if !t.to_f64().is_finite() && bad.is_none() {

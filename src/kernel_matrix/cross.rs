@@ -135,10 +135,18 @@ pub fn cross_apply(
                 false,
             );
             if let (Some(y), Some(c)) = (yk.as_mut(), c_nngp) {
-                accumulate(kb.as_ref().submatrix(0, 0, nr, nc), c.subrows(cols.start, nc), y.as_mut());
+                accumulate(
+                    kb.as_ref().submatrix(0, 0, nr, nc),
+                    c.subrows(cols.start, nc),
+                    y.as_mut(),
+                );
             }
             if let (Some(y), Some(c), Some(t)) = (yt.as_mut(), c_ntk, tb.as_ref()) {
-                accumulate(t.as_ref().submatrix(0, 0, nr, nc), c.subrows(cols.start, nc), y.as_mut());
+                accumulate(
+                    t.as_ref().submatrix(0, 0, nr, nc),
+                    c.subrows(cols.start, nc),
+                    y.as_mut(),
+                );
             }
         }
         let k = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -147,7 +155,8 @@ pub fn cross_apply(
         }
         (yk, yt)
     };
-    let parts: Vec<_> = pool(opts.threads)?.install(|| (0..blocks).into_par_iter().map(one_block).collect());
+    let parts: Vec<_> =
+        pool(opts.threads)?.install(|| (0..blocks).into_par_iter().map(one_block).collect());
     let stack = |pick: &dyn Fn(&(Option<Mat<f64>>, Option<Mat<f64>>)) -> Option<&Mat<f64>>,
                  m: usize|
      -> Mat<f64> {
@@ -256,7 +265,14 @@ pub fn test_diagonal(
                 let r = rows.len();
                 let (mut g, mut k) = (Mat::<f64>::zeros(r, r), Mat::<f64>::zeros(r, r));
                 let mut t = which.ntk().then(|| Mat::<f64>::zeros(r, r));
-                plan.tile_into(rows.clone(), rows, g.as_mut(), k.as_mut(), t.as_mut().map(|t| t.as_mut()), true);
+                plan.tile_into(
+                    rows.clone(),
+                    rows,
+                    g.as_mut(),
+                    k.as_mut(),
+                    t.as_mut().map(|t| t.as_mut()),
+                    true,
+                );
                 let kd = (0..r).map(|i| k[(i, i)]).collect();
                 let td = t.map_or_else(Vec::new, |t| (0..r).map(|i| t[(i, i)]).collect());
                 (kd, td)
@@ -320,9 +336,15 @@ pub fn selected_rows(
                 t.as_ref().map(|_| tr.as_mut().subcols_mut(0, nc)),
                 false,
             );
-            k.as_mut().subrows_mut(s, 1).subcols_mut(cols.start, nc).copy_from(kr.as_ref().subcols(0, nc));
+            k.as_mut()
+                .subrows_mut(s, 1)
+                .subcols_mut(cols.start, nc)
+                .copy_from(kr.as_ref().subcols(0, nc));
             if let Some(t) = t.as_mut() {
-                t.as_mut().subrows_mut(s, 1).subcols_mut(cols.start, nc).copy_from(tr.as_ref().subcols(0, nc));
+                t.as_mut()
+                    .subrows_mut(s, 1)
+                    .subcols_mut(cols.start, nc)
+                    .copy_from(tr.as_ref().subcols(0, nc));
             }
         }
     }

@@ -179,7 +179,15 @@ fn run_chunk<T: Entry, S: TileSource<T>>(
                 micro::diag(a, lda, rows.len(), rows.start, &mut v);
             } else {
                 let cols = layout.rows(j);
-                micro::offdiag(a, lda, rows.len(), cols.len(), rows.start, cols.start, &mut v);
+                micro::offdiag(
+                    a,
+                    lda,
+                    rows.len(),
+                    cols.len(),
+                    rows.start,
+                    cols.start,
+                    &mut v,
+                );
             }
         }
     }
