@@ -20,6 +20,9 @@ use faer::{Mat, MatMut, MatRef};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// `(NNGP, NTK)`, each `Some` if it was asked for.
+pub type Pair<T> = (Option<T>, Option<T>);
+
 /// Options for [`cross_apply`], [`test_diagonal`] and [`selected_rows`].
 ///
 /// ```
@@ -116,7 +119,7 @@ pub fn cross_apply(
     let b = opts.tile;
     let blocks = n_test.div_ceil(b);
     let done = AtomicUsize::new(0);
-    let one_block = |bi: usize| -> (Option<Mat<f64>>, Option<Mat<f64>>) {
+    let one_block = |bi: usize| -> Pair<Mat<f64>> {
         let rows = bi * b..((bi + 1) * b).min(n_test);
         let nr = rows.len();
         let (mut gram, mut kb) = (Mat::<f64>::zeros(b, b), Mat::<f64>::zeros(b, b));
@@ -157,9 +160,7 @@ pub fn cross_apply(
     };
     let parts: Vec<_> =
         pool(opts.threads)?.install(|| (0..blocks).into_par_iter().map(one_block).collect());
-    let stack = |pick: &dyn Fn(&(Option<Mat<f64>>, Option<Mat<f64>>)) -> Option<&Mat<f64>>,
-                 m: usize|
-     -> Mat<f64> {
+    let stack = |pick: &dyn Fn(&Pair<Mat<f64>>) -> Option<&Mat<f64>>, m: usize| -> Mat<f64> {
         let mut out = Mat::zeros(n_test, m);
         for (bi, p) in parts.iter().enumerate() {
             if let Some(y) = pick(p) {
@@ -248,7 +249,7 @@ pub fn test_diagonal(
     plan: &KernelPlan<'_>,
     which: Which,
     opts: &CrossOptions,
-) -> Result<(Option<Vec<f64>>, Option<Vec<f64>>)> {
+) -> Result<Pair<Vec<f64>>> {
     check_tile(opts.tile)?;
     if !plan.is_symmetric() {
         return Err(Error::Shape(
@@ -311,7 +312,7 @@ pub fn selected_rows(
     rows: &[usize],
     which: Which,
     opts: &CrossOptions,
-) -> Result<(Option<Mat<f64>>, Option<Mat<f64>>)> {
+) -> Result<Pair<Mat<f64>>> {
     check_tile(opts.tile)?;
     let (n1, n2) = plan.shape();
     if let Some(&bad) = rows.iter().find(|&&r| r >= n1) {

@@ -137,7 +137,7 @@ pub fn plan_storage(req: &StorageRequest) -> Result<StoragePlan> {
     if req.kernels == 0 {
         return Err(Error::param("kernels", "store at least one kernel"));
     }
-    if !(req.extra_bytes >= 0.0) {
+    if req.extra_bytes.is_nan() || req.extra_bytes < 0.0 {
         return Err(Error::param(
             "extra_bytes",
             "must be a non-negative byte count",
@@ -240,6 +240,7 @@ mod tests {
             .unwrap();
         assert!(bytes(n_max, 256, Precision::F32).unwrap() as f64 <= 10e9);
         assert!(bytes(n_max + 1, 256, Precision::F32).unwrap() as f64 > 10e9);
+        assert_eq!(n_max, 70_582);
     }
 
     #[test]

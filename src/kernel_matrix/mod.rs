@@ -100,7 +100,7 @@ mod packed;
 mod stream;
 
 pub use build::{BuildOptions, PackedKernels, Which, build_packed};
-pub use cross::{CrossOptions, CrossProducts, cross_apply, selected_rows, test_diagonal};
+pub use cross::{CrossOptions, CrossProducts, Pair, cross_apply, selected_rows, test_diagonal};
 pub use dense::Dense;
 pub use entry::Entry;
 pub use layout::{DEFAULT_CHUNKS, DEFAULT_TILE, TileLayout};
