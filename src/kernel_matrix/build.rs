@@ -97,7 +97,12 @@ impl Default for BuildOptions {
     }
 }
 
-/// Packed training kernels (the ones that were asked for).
+/// Packed training kernels (the ones that were asked for); see [`build_packed`].
+///
+/// ```
+/// let k = ntk::kernel_matrix::PackedKernels::<f64> { nngp: None, ntk: None };
+/// assert!(k.ntk.is_none());
+/// ```
 #[derive(Clone, Debug)]
 pub struct PackedKernels<T: Entry> {
     /// The NNGP, if requested.

@@ -21,6 +21,11 @@ use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `(NNGP, NTK)`, each `Some` if it was asked for.
+///
+/// ```
+/// let p: ntk::kernel_matrix::Pair<f64> = (None, Some(1.0));
+/// assert!(p.0.is_none());
+/// ```
 pub type Pair<T> = (Option<T>, Option<T>);
 
 /// Options for [`cross_apply`], [`test_diagonal`] and [`selected_rows`].
@@ -45,7 +50,13 @@ impl Default for CrossOptions {
     }
 }
 
-/// Products of the cross kernels with their coefficient blocks (`n_test x m` each).
+/// Products of the cross kernels with their coefficient blocks (`n_test x m` each); see
+/// [`cross_apply`] for a full example.
+///
+/// ```
+/// let p = ntk::kernel_matrix::CrossProducts { nngp: None, ntk: Some(faer::Mat::zeros(3, 2)) };
+/// assert_eq!(p.ntk.unwrap().nrows(), 3);
+/// ```
 #[derive(Clone, Debug)]
 pub struct CrossProducts {
     /// `K_nngp(x*, X) C_nngp`, if coefficients were given.

@@ -100,7 +100,15 @@ impl StorageRequest {
     }
 }
 
-/// The planner's choice.
+/// The planner's choice (see [`plan_storage`]).
+///
+/// ```
+/// use ntk::kernel_matrix::{plan_storage, StorageRequest};
+/// let r = StorageRequest { budget: Some(1e9), ..StorageRequest::new(1000) };
+/// let p = plan_storage(&r)?;
+/// assert_eq!(p.total_bytes, p.storage_bytes);
+/// # Ok::<(), ntk::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoragePlan {
     /// Chosen storage precision.
