@@ -171,23 +171,25 @@ pub fn cross_apply(
     };
     let parts: Vec<_> =
         pool(opts.threads)?.install(|| (0..blocks).into_par_iter().map(one_block).collect());
-    let stack = |pick: &dyn Fn(&Pair<Mat<f64>>) -> Option<&Mat<f64>>, m: usize| -> Mat<f64> {
-        let mut out = Mat::zeros(n_test, m);
-        for (bi, p) in parts.iter().enumerate() {
-            if let Some(y) = pick(p) {
-                out.as_mut().subrows_mut(bi * b, y.nrows()).copy_from(y);
-            }
-        }
-        out
-    };
-    let nngp = c_nngp.map(|c| stack(&|p| p.0.as_ref(), c.ncols()));
-    let ntk = c_ntk.map(|c| stack(&|p| p.1.as_ref(), c.ncols()));
+    let nngp = c_nngp.map(|c| stack(&parts, false, n_test, b, c.ncols()));
+    let ntk = c_ntk.map(|c| stack(&parts, true, n_test, b, c.ncols()));
     for (name, y) in [("NNGP", &nngp), ("NTK", &ntk)] {
         if let Some(y) = y {
             check_finite(y.as_ref(), name)?;
         }
     }
     Ok(CrossProducts { nngp, ntk })
+}
+
+/// The row blocks of one kernel (`ntk`: the second of each pair) stacked into `n x m`.
+fn stack(parts: &[Pair<Mat<f64>>], ntk: bool, n: usize, b: usize, m: usize) -> Mat<f64> {
+    let mut out = Mat::zeros(n, m);
+    for (bi, p) in parts.iter().enumerate() {
+        if let Some(y) = if ntk { &p.1 } else { &p.0 } {
+            out.as_mut().subrows_mut(bi * b, y.nrows()).copy_from(y);
+        }
+    }
+    out
 }
 
 fn check_finite(y: MatRef<'_, f64>, name: &str) -> Result<()> {
