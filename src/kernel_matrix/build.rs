@@ -279,3 +279,43 @@ fn store<T: Entry>(
     }
     bad
 }
+
+/// Boxed kernel operators, `(NNGP, NTK)`, each present if it was asked for.
+pub type BoxedKernels = super::Pair<Box<dyn super::KernelMatrix>>;
+
+/// [`build_packed`] at a precision chosen at run time (e.g. by [`super::plan_storage`]),
+/// as trait objects for the solvers.
+///
+/// # Errors
+/// As [`build_packed`].
+///
+/// ```
+/// use ntk::kernel_matrix::{build_packed_as, BuildOptions, KernelMatrix, Precision};
+/// use ntk::{kernel::KernelPlan, Activation, Network};
+/// let x = faer::Mat::from_fn(5, 2, |i, j| (i + j) as f64 - 2.0);
+/// let plan = KernelPlan::new(&Network::mlp(Activation::Relu, 1, 1.4, 0.1)?, x.as_ref(), None)?;
+/// let (nngp, ntk) = build_packed_as(&plan, &BuildOptions::default(), Precision::F32, None)?;
+/// assert!(nngp.is_none());
+/// assert_eq!(ntk.unwrap().precision(), Precision::F32);
+/// # Ok::<(), ntk::Error>(())
+/// ```
+pub fn build_packed_as(
+    plan: &KernelPlan<'_>,
+    opts: &BuildOptions,
+    precision: super::Precision,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Result<BoxedKernels> {
+    fn boxed<T: Entry>(p: Option<Packed<T>>) -> Option<Box<dyn super::KernelMatrix>> {
+        p.map(|p| Box::new(p) as Box<dyn super::KernelMatrix>)
+    }
+    Ok(match precision {
+        super::Precision::F64 => {
+            let k = build_packed::<f64>(plan, opts, progress)?;
+            (boxed(k.nngp), boxed(k.ntk))
+        }
+        super::Precision::F32 => {
+            let k = build_packed::<f32>(plan, opts, progress)?;
+            (boxed(k.nngp), boxed(k.ntk))
+        }
+    })
+}
