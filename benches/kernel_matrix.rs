@@ -24,7 +24,11 @@ fn entry(i: usize, j: usize) -> f64 {
 
 fn bench(c: &mut Criterion) {
     let threads = list("NTK_BENCH_THREADS", &[2])[0].max(1);
-    let par = if threads == 1 { Par::Seq } else { Par::rayon(threads) };
+    let par = if threads == 1 {
+        Par::Seq
+    } else {
+        Par::rayon(threads)
+    };
     let mut g = c.benchmark_group("kernel_matrix_apply");
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))

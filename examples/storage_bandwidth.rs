@@ -11,7 +11,10 @@ use ntk::kernel_matrix::{KernelMatrix, Packed};
 use std::time::Instant;
 
 fn arg(i: usize, default: usize) -> usize {
-    std::env::args().nth(i).and_then(|s| s.parse().ok()).unwrap_or(default)
+    std::env::args()
+        .nth(i)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }
 
 fn best(reps: usize, mut f: impl FnMut()) -> f64 {
@@ -26,7 +29,11 @@ fn best(reps: usize, mut f: impl FnMut()) -> f64 {
 
 fn main() -> ntk::Result<()> {
     let (n, k, threads, reps) = (arg(1, 16000), arg(2, 10), arg(3, 2), arg(4, 5));
-    let par = if threads <= 1 { Par::Seq } else { Par::rayon(threads) };
+    let par = if threads <= 1 {
+        Par::Seq
+    } else {
+        Par::rayon(threads)
+    };
     let entry = |i: usize, j: usize| 1.0 / (1.0 + (i as f64 - j as f64).abs());
     let x = Mat::from_fn(n, k, |i, l| ((i * 7 + l * 3) % 11) as f64 - 5.0);
     let mut y = Mat::zeros(n, k);

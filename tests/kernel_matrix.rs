@@ -42,7 +42,9 @@ fn apply(m: &dyn KernelMatrix, x: MatRef<'_, f64>, par: Par) -> Mat<f64> {
 /// Naive `K X` with a left-to-right sum, and `sum_j |K_ij| |X_jl|`.
 fn naive(k: MatRef<'_, f64>, x: MatRef<'_, f64>) -> (Mat<f64>, Mat<f64>) {
     let n = k.nrows();
-    let y = Mat::from_fn(n, x.ncols(), |i, l| (0..n).fold(0.0, |s, j| s + k[(i, j)] * x[(j, l)]));
+    let y = Mat::from_fn(n, x.ncols(), |i, l| {
+        (0..n).fold(0.0, |s, j| s + k[(i, j)] * x[(j, l)])
+    });
     let a = Mat::from_fn(n, x.ncols(), |i, l| {
         (0..n).fold(0.0, |s, j| s + (k[(i, j)] * x[(j, l)]).abs())
     });
@@ -55,7 +57,17 @@ fn pars() -> [Par; 3] {
 
 #[test]
 fn packed_apply_equals_dense_apply_bitwise_for_odd_sizes_and_threads() {
-    for &(n, b) in &[(1, 256), (1, 1), (5, 256), (7, 3), (17, 4), (33, 1), (300, 256), (257, 16), (100, 10)] {
+    for &(n, b) in &[
+        (1, 256),
+        (1, 1),
+        (5, 256),
+        (7, 3),
+        (17, 4),
+        (33, 1),
+        (300, 256),
+        (257, 16),
+        (100, 10),
+    ] {
         let k = sym(n, n as u64 * 31 + b as u64);
         let p = Packed::<f64>::from_dense(k.as_ref(), b).unwrap();
         let d = Dense::with_tile(k.clone(), b).unwrap();
@@ -63,8 +75,16 @@ fn packed_apply_equals_dense_apply_bitwise_for_odd_sizes_and_threads() {
             let x = block(n, kk, 7 + kk as u64);
             let y0 = apply(&p, x.as_ref(), Par::Seq);
             for par in pars() {
-                assert_eq!(apply(&p, x.as_ref(), par), y0, "packed n {n} b {b} k {kk} {par:?}");
-                assert_eq!(apply(&d, x.as_ref(), par), y0, "dense n {n} b {b} k {kk} {par:?}");
+                assert_eq!(
+                    apply(&p, x.as_ref(), par),
+                    y0,
+                    "packed n {n} b {b} k {kk} {par:?}"
+                );
+                assert_eq!(
+                    apply(&d, x.as_ref(), par),
+                    y0,
+                    "dense n {n} b {b} k {kk} {par:?}"
+                );
             }
         }
     }
@@ -76,14 +96,22 @@ fn packed_apply_matches_a_naive_loop_to_the_rounding_bound() {
         let k = sym(n, 11 + n as u64);
         let x = block(n, 4, 3);
         let (want, abs) = naive(k.as_ref(), x.as_ref());
-        let y = apply(&Packed::<f64>::from_dense(k.as_ref(), b).unwrap(), x.as_ref(), Par::rayon(2));
+        let y = apply(
+            &Packed::<f64>::from_dense(k.as_ref(), b).unwrap(),
+            x.as_ref(),
+            Par::rayon(2),
+        );
         // both sums are within n u sum |K||X| of the exact value
         let gamma = 2.0 * n as f64 * U * 1.01;
         let mut worst: f64 = 0.0;
         for l in 0..4 {
             for i in 0..n {
                 let e = (y[(i, l)] - want[(i, l)]).abs();
-                assert!(e <= gamma * abs[(i, l)], "n {n} ({i}, {l}): {e:e} > {:e}", gamma * abs[(i, l)]);
+                assert!(
+                    e <= gamma * abs[(i, l)],
+                    "n {n} ({i}, {l}): {e:e} > {:e}",
+                    gamma * abs[(i, l)]
+                );
                 worst = worst.max(e / abs[(i, l)]);
             }
         }
@@ -117,7 +145,11 @@ fn f32_storage_is_within_its_stated_bound() {
         assert!(worst > 1e-3, "n {n}: worst {worst}");
         // and f32 products equal the f64 path on the rounded matrix, bit for bit
         let k32 = Mat::from_fn(n, n, |i, j| k[(i, j)] as f32 as f64);
-        let y64 = apply(&Packed::<f64>::from_dense(k32.as_ref(), b).unwrap(), x.as_ref(), Par::Seq);
+        let y64 = apply(
+            &Packed::<f64>::from_dense(k32.as_ref(), b).unwrap(),
+            x.as_ref(),
+            Par::Seq,
+        );
         assert_eq!(y, y64);
     }
 }
@@ -149,7 +181,10 @@ fn diagonal_columns_and_conversions_match_dense() {
         }
         assert_eq!(q.diagonal()[n - 1], k[(n - 1, n - 1)] as f32 as f64);
         assert_eq!(p.bytes(), 2 * q.bytes());
-        assert_eq!(p.bytes() as u64, ntk::kernel_matrix::bytes(n, b, p.precision()).unwrap());
+        assert_eq!(
+            p.bytes() as u64,
+            ntk::kernel_matrix::bytes(n, b, p.precision()).unwrap()
+        );
     }
 }
 
@@ -160,7 +195,10 @@ fn dense_apply_reads_only_the_lower_triangle() {
     junk[(0, 8)] = 1e300; // upper triangle is not read
     let x = block(9, 2, 1);
     let d = Dense::with_tile(junk, 4).unwrap();
-    assert_eq!(apply(&d, x.as_ref(), Par::Seq), apply(&Dense::with_tile(k, 4).unwrap(), x.as_ref(), Par::Seq));
+    assert_eq!(
+        apply(&d, x.as_ref(), Par::Seq),
+        apply(&Dense::with_tile(k, 4).unwrap(), x.as_ref(), Par::Seq)
+    );
 }
 
 fn points(n: usize, d: usize, seed: u64) -> Mat<f64> {
@@ -192,19 +230,55 @@ fn build_from_plan_equals_kernels_bitwise() {
         for &(n, b) in &[(1, 256), (7, 256), (37, 8), (300, 256)] {
             let x = points(n, 5, n as u64);
             let plan = KernelPlan::new(&net, x.as_ref(), None).unwrap();
-            let dense = kernels(&net, x.as_ref(), None, &KernelOptions { tile: b, ..Default::default() }).unwrap();
+            let dense = kernels(
+                &net,
+                x.as_ref(),
+                None,
+                &KernelOptions {
+                    tile: b,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
             let dntk = dense.ntk.as_ref().unwrap();
             for threads in [1, 2, 3] {
-                let opts = BuildOptions { which: Which::Both, threads, tile: b, budget: None };
+                let opts = BuildOptions {
+                    which: Which::Both,
+                    threads,
+                    tile: b,
+                    budget: None,
+                };
                 let k = build_packed::<f64>(&plan, &opts, None).unwrap();
-                assert_eq!(k.nngp.as_ref().unwrap().to_dense(), dense.nngp, "{net:?} n {n}");
+                assert_eq!(
+                    k.nngp.as_ref().unwrap().to_dense(),
+                    dense.nngp,
+                    "{net:?} n {n}"
+                );
                 assert_eq!(&k.ntk.as_ref().unwrap().to_dense(), dntk, "{net:?} n {n}");
             }
-            let only = build_packed::<f32>(&plan, &BuildOptions { which: Which::Ntk, tile: b, ..Default::default() }, None).unwrap();
+            let only = build_packed::<f32>(
+                &plan,
+                &BuildOptions {
+                    which: Which::Ntk,
+                    tile: b,
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
             assert!(only.nngp.is_none());
             let t32 = only.ntk.unwrap().to_dense();
             assert_eq!(t32, Mat::from_fn(n, n, |i, j| dntk[(i, j)] as f32 as f64));
-            let k = build_packed::<f64>(&plan, &BuildOptions { which: Which::Nngp, tile: b, ..Default::default() }, None).unwrap();
+            let k = build_packed::<f64>(
+                &plan,
+                &BuildOptions {
+                    which: Which::Nngp,
+                    tile: b,
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
             assert!(k.ntk.is_none());
             assert_eq!(k.nngp.unwrap().to_dense(), dense.nngp);
         }
@@ -218,20 +292,40 @@ fn build_reports_progress_and_refuses_before_allocating() {
     let plan = KernelPlan::new(net, x.as_ref(), None).unwrap();
     let seen = std::sync::Mutex::new(Vec::new());
     let cb = |d: usize, t: usize| seen.lock().unwrap().push((d, t));
-    let opts = BuildOptions { tile: 8, ..Default::default() };
+    let opts = BuildOptions {
+        tile: 8,
+        ..Default::default()
+    };
     build_packed::<f64>(&plan, &opts, Some(&cb)).unwrap();
     let mut s = seen.into_inner().unwrap();
     s.sort();
     assert_eq!(s, (1..=15).map(|d| (d, 15)).collect::<Vec<_>>()); // 5 tile rows: 15 tiles
-    let tight = BuildOptions { budget: Some(1000.0), which: Which::Both, ..opts };
+    let tight = BuildOptions {
+        budget: Some(1000.0),
+        which: Which::Both,
+        ..opts
+    };
     let e = build_packed::<f64>(&plan, &tight, None).unwrap_err();
     assert!(matches!(e, Error::Memory(_)), "{e}");
-    assert!(e.to_string().contains("0.000 GB") && e.to_string().contains("2 packed f64"), "{e}");
+    assert!(
+        e.to_string().contains("0.000 GB") && e.to_string().contains("2 packed f64"),
+        "{e}"
+    );
     let y = points(5, 3, 2);
     let cross = KernelPlan::new(net, x.as_ref(), Some(y.as_ref())).unwrap();
-    assert!(matches!(build_packed::<f64>(&cross, &opts, None), Err(Error::Shape(_))));
-    let zero = BuildOptions { tile: 0, ..Default::default() };
-    assert!(build_packed::<f64>(&plan, &zero, None).unwrap_err().is_usage());
+    assert!(matches!(
+        build_packed::<f64>(&cross, &opts, None),
+        Err(Error::Shape(_))
+    ));
+    let zero = BuildOptions {
+        tile: 0,
+        ..Default::default()
+    };
+    assert!(
+        build_packed::<f64>(&plan, &zero, None)
+            .unwrap_err()
+            .is_usage()
+    );
 }
 
 #[test]
@@ -243,9 +337,15 @@ fn f32_storage_refuses_entries_beyond_its_range() {
     let k = build_packed::<f64>(&plan, &BuildOptions::default(), None).unwrap();
     assert!(k.ntk.as_ref().unwrap().get(0, 0) > 1e100);
     let e = build_packed::<f32>(&plan, &BuildOptions::default(), None).unwrap_err();
-    assert!(matches!(e, Error::Numerical(_)) && e.to_string().contains("f64 storage"), "{e}");
+    assert!(
+        matches!(e, Error::Numerical(_)) && e.to_string().contains("f64 storage"),
+        "{e}"
+    );
     let dense = k.ntk.unwrap().to_dense();
-    assert!(matches!(Packed::<f32>::from_dense(dense.as_ref(), 4), Err(Error::Data(_))));
+    assert!(matches!(
+        Packed::<f32>::from_dense(dense.as_ref(), 4),
+        Err(Error::Data(_))
+    ));
     let mut bad = sym(3, 1);
     bad[(2, 1)] = f64::NAN;
     assert!(Packed::<f64>::from_dense(bad.as_ref(), 2).is_err());
@@ -253,24 +353,45 @@ fn f32_storage_refuses_entries_beyond_its_range() {
 
 /// Naive left-to-right `K C` of a dense (n1 x n2) kernel.
 fn naive_rect(k: MatRef<'_, f64>, c: MatRef<'_, f64>) -> Mat<f64> {
-    Mat::from_fn(k.nrows(), c.ncols(), |i, l| (0..k.ncols()).fold(0.0, |s, j| s + k[(i, j)] * c[(j, l)]))
+    Mat::from_fn(k.nrows(), c.ncols(), |i, l| {
+        (0..k.ncols()).fold(0.0, |s, j| s + k[(i, j)] * c[(j, l)])
+    })
 }
 
 #[test]
 fn cross_products_equal_the_naive_dense_product_bitwise() {
     for net in nets() {
-        for &(nt, n, b, m) in &[(1, 1, 256, 1), (5, 9, 256, 3), (23, 41, 8, 7), (300, 270, 256, 2)] {
+        for &(nt, n, b, m) in &[
+            (1, 1, 256, 1),
+            (5, 9, 256, 3),
+            (23, 41, 8, 7),
+            (300, 270, 256, 2),
+        ] {
             let xt = points(nt, 4, 100 + nt as u64);
             let x = points(n, 4, n as u64);
             let plan = KernelPlan::new(&net, xt.as_ref(), Some(x.as_ref())).unwrap();
-            let dense = kernels(&net, xt.as_ref(), Some(x.as_ref()), &KernelOptions { tile: b, ..Default::default() }).unwrap();
+            let dense = kernels(
+                &net,
+                xt.as_ref(),
+                Some(x.as_ref()),
+                &KernelOptions {
+                    tile: b,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
             let (ck, ct) = (block(n, m, 1), block(n, m + 1, 2));
             let want_k = naive_rect(dense.nngp.as_ref(), ck.as_ref());
             let want_t = naive_rect(dense.ntk.as_ref().unwrap().as_ref(), ct.as_ref());
             for threads in [1, 2, 3] {
                 let opts = CrossOptions { threads, tile: b };
-                let y = cross_apply(&plan, Some(ck.as_ref()), Some(ct.as_ref()), &opts, None).unwrap();
-                assert_eq!(y.nngp.unwrap(), want_k, "{net:?} nt {nt} n {n} threads {threads}");
+                let y =
+                    cross_apply(&plan, Some(ck.as_ref()), Some(ct.as_ref()), &opts, None).unwrap();
+                assert_eq!(
+                    y.nngp.unwrap(),
+                    want_k,
+                    "{net:?} nt {nt} n {n} threads {threads}"
+                );
                 assert_eq!(y.ntk.unwrap(), want_t);
                 let only = cross_apply(&plan, None, Some(ct.as_ref()), &opts, None).unwrap();
                 assert!(only.nngp.is_none());
@@ -285,10 +406,20 @@ fn cross_validates_and_reports_progress() {
     let net = &nets()[0];
     let (xt, x) = (points(20, 3, 1), points(10, 3, 2));
     let plan = KernelPlan::new(net, xt.as_ref(), Some(x.as_ref())).unwrap();
-    let opts = CrossOptions { threads: 2, tile: 8 };
-    assert!(cross_apply(&plan, None, None, &opts, None).unwrap_err().is_usage());
+    let opts = CrossOptions {
+        threads: 2,
+        tile: 8,
+    };
+    assert!(
+        cross_apply(&plan, None, None, &opts, None)
+            .unwrap_err()
+            .is_usage()
+    );
     let wrong = block(9, 2, 1);
-    assert!(matches!(cross_apply(&plan, Some(wrong.as_ref()), None, &opts, None), Err(Error::Shape(_))));
+    assert!(matches!(
+        cross_apply(&plan, Some(wrong.as_ref()), None, &opts, None),
+        Err(Error::Shape(_))
+    ));
     let count = std::sync::atomic::AtomicUsize::new(0);
     let cb = |_: usize, t: usize| {
         assert_eq!(t, 3);
@@ -298,7 +429,10 @@ fn cross_validates_and_reports_progress() {
     cross_apply(&plan, Some(c.as_ref()), None, &opts, Some(&cb)).unwrap();
     assert_eq!(count.into_inner(), 3);
     let huge = Mat::from_fn(10, 1, |_, _| f64::MAX);
-    assert!(matches!(cross_apply(&plan, Some(huge.as_ref()), None, &opts, None), Err(Error::Numerical(_))));
+    assert!(matches!(
+        cross_apply(&plan, Some(huge.as_ref()), None, &opts, None),
+        Err(Error::Numerical(_))
+    ));
 }
 
 #[test]
@@ -306,13 +440,22 @@ fn test_diagonal_and_selected_rows_match_dense() {
     for net in nets() {
         let (xt, x) = (points(30, 4, 5), points(19, 4, 6));
         let b = 8;
-        let opts = CrossOptions { threads: 2, tile: b };
-        let ko = KernelOptions { tile: b, ..Default::default() };
+        let opts = CrossOptions {
+            threads: 2,
+            tile: b,
+        };
+        let ko = KernelOptions {
+            tile: b,
+            ..Default::default()
+        };
         let sym = KernelPlan::new(&net, xt.as_ref(), None).unwrap();
         let dsym = kernels(&net, xt.as_ref(), None, &ko).unwrap();
         let (kd, td) = test_diagonal(&sym, Which::Both, &opts).unwrap();
         let dt = dsym.ntk.as_ref().unwrap();
-        assert_eq!(kd.unwrap(), (0..30).map(|i| dsym.nngp[(i, i)]).collect::<Vec<_>>());
+        assert_eq!(
+            kd.unwrap(),
+            (0..30).map(|i| dsym.nngp[(i, i)]).collect::<Vec<_>>()
+        );
         assert_eq!(td.unwrap(), (0..30).map(|i| dt[(i, i)]).collect::<Vec<_>>());
         let (kd, td) = test_diagonal(&sym, Which::Ntk, &opts).unwrap();
         assert!(kd.is_none() && td.is_some());
@@ -328,7 +471,10 @@ fn test_diagonal_and_selected_rows_match_dense() {
             for (r, &i) in s.iter().enumerate() {
                 for j in 0..n2 {
                     for (got, want) in [(k[(r, j)], dense.nngp[(i, j)]), (t[(r, j)], dt[(i, j)])] {
-                        assert!((got - want).abs() <= 1e-14 * want.abs().max(1e-300), "{got} vs {want}");
+                        assert!(
+                            (got - want).abs() <= 1e-14 * want.abs().max(1e-300),
+                            "{got} vs {want}"
+                        );
                     }
                 }
             }

@@ -97,7 +97,12 @@ impl Default for BuildOptions {
     }
 }
 
-/// Packed training kernels (the ones that were asked for).
+/// Packed training kernels (the ones that were asked for); see [`build_packed`].
+///
+/// ```
+/// let k = ntk::kernel_matrix::PackedKernels::<f64> { nngp: None, ntk: None };
+/// assert!(k.ntk.is_none());
+/// ```
 #[derive(Clone, Debug)]
 pub struct PackedKernels<T: Entry> {
     /// The NNGP, if requested.
@@ -194,7 +199,13 @@ pub fn build_packed<T: Entry>(
     let want_ntk = opts.which.ntk();
     let work = || {
         items.into_par_iter().for_each_init(
-            || (Mat::<f64>::zeros(b, b), Mat::<f64>::zeros(b, b), Mat::<f64>::zeros(b, b)),
+            || {
+                (
+                    Mat::<f64>::zeros(b, b),
+                    Mat::<f64>::zeros(b, b),
+                    Mat::<f64>::zeros(b, b),
+                )
+            },
             |(gram, kb, tb), ((ti, tj), kd, td)| {
                 let (rows, cols) = (layout.rows(ti), layout.rows(tj));
                 let (nr, nc) = (rows.len(), cols.len());
@@ -231,7 +242,11 @@ pub fn build_packed<T: Entry>(
             "the {name} entry ({i}, {j}) is {v}, which {} storage cannot hold: the network's \
              scale is too large (w_std^(2 depth)); use a smaller w_std or depth{}",
             T::PRECISION.name(),
-            if T::PRECISION == super::Precision::F32 { ", or f64 storage" } else { "" }
+            if T::PRECISION == super::Precision::F32 {
+                ", or f64 storage"
+            } else {
+                ""
+            }
         )));
     }
     Ok(PackedKernels { nngp, ntk })
@@ -249,7 +264,11 @@ fn store<T: Entry>(
     let mut bad = None;
     for jj in 0..nc {
         for ii in 0..nr {
-            let v = if diag && jj > ii { src[(jj, ii)] } else { src[(ii, jj)] };
+            let v = if diag && jj > ii {
+                src[(jj, ii)]
+            } else {
+                src[(ii, jj)]
+            };
             let t = T::from_f64(v);
             // f32 storage overflows for |v| > 3.4e38 even where f64 does not
             if !t.to_f64().is_finite() && bad.is_none() {
@@ -259,4 +278,44 @@ fn store<T: Entry>(
         }
     }
     bad
+}
+
+/// Boxed kernel operators, `(NNGP, NTK)`, each present if it was asked for.
+pub type BoxedKernels = super::Pair<Box<dyn super::KernelMatrix>>;
+
+/// [`build_packed`] at a precision chosen at run time (e.g. by [`super::plan_storage`]),
+/// as trait objects for the solvers.
+///
+/// # Errors
+/// As [`build_packed`].
+///
+/// ```
+/// use ntk::kernel_matrix::{build_packed_as, BuildOptions, KernelMatrix, Precision};
+/// use ntk::{kernel::KernelPlan, Activation, Network};
+/// let x = faer::Mat::from_fn(5, 2, |i, j| (i + j) as f64 - 2.0);
+/// let plan = KernelPlan::new(&Network::mlp(Activation::Relu, 1, 1.4, 0.1)?, x.as_ref(), None)?;
+/// let (nngp, ntk) = build_packed_as(&plan, &BuildOptions::default(), Precision::F32, None)?;
+/// assert!(nngp.is_none());
+/// assert_eq!(ntk.unwrap().precision(), Precision::F32);
+/// # Ok::<(), ntk::Error>(())
+/// ```
+pub fn build_packed_as(
+    plan: &KernelPlan<'_>,
+    opts: &BuildOptions,
+    precision: super::Precision,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Result<BoxedKernels> {
+    fn boxed<T: Entry>(p: Option<Packed<T>>) -> Option<Box<dyn super::KernelMatrix>> {
+        p.map(|p| Box::new(p) as Box<dyn super::KernelMatrix>)
+    }
+    Ok(match precision {
+        super::Precision::F64 => {
+            let k = build_packed::<f64>(plan, opts, progress)?;
+            (boxed(k.nngp), boxed(k.ntk))
+        }
+        super::Precision::F32 => {
+            let k = build_packed::<f32>(plan, opts, progress)?;
+            (boxed(k.nngp), boxed(k.ntk))
+        }
+    })
 }

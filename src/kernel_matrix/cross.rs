@@ -20,6 +20,14 @@ use faer::{Mat, MatMut, MatRef};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// `(NNGP, NTK)`, each `Some` if it was asked for.
+///
+/// ```
+/// let p: ntk::kernel_matrix::Pair<f64> = (None, Some(1.0));
+/// assert!(p.0.is_none());
+/// ```
+pub type Pair<T> = (Option<T>, Option<T>);
+
 /// Options for [`cross_apply`], [`test_diagonal`] and [`selected_rows`].
 ///
 /// ```
@@ -42,7 +50,13 @@ impl Default for CrossOptions {
     }
 }
 
-/// Products of the cross kernels with their coefficient blocks (`n_test x m` each).
+/// Products of the cross kernels with their coefficient blocks (`n_test x m` each); see
+/// [`cross_apply`] for a full example.
+///
+/// ```
+/// let p = ntk::kernel_matrix::CrossProducts { nngp: None, ntk: Some(faer::Mat::zeros(3, 2)) };
+/// assert_eq!(p.ntk.unwrap().nrows(), 3);
+/// ```
 #[derive(Clone, Debug)]
 pub struct CrossProducts {
     /// `K_nngp(x*, X) C_nngp`, if coefficients were given.
@@ -116,7 +130,7 @@ pub fn cross_apply(
     let b = opts.tile;
     let blocks = n_test.div_ceil(b);
     let done = AtomicUsize::new(0);
-    let one_block = |bi: usize| -> (Option<Mat<f64>>, Option<Mat<f64>>) {
+    let one_block = |bi: usize| -> Pair<Mat<f64>> {
         let rows = bi * b..((bi + 1) * b).min(n_test);
         let nr = rows.len();
         let (mut gram, mut kb) = (Mat::<f64>::zeros(b, b), Mat::<f64>::zeros(b, b));
@@ -135,10 +149,18 @@ pub fn cross_apply(
                 false,
             );
             if let (Some(y), Some(c)) = (yk.as_mut(), c_nngp) {
-                accumulate(kb.as_ref().submatrix(0, 0, nr, nc), c.subrows(cols.start, nc), y.as_mut());
+                accumulate(
+                    kb.as_ref().submatrix(0, 0, nr, nc),
+                    c.subrows(cols.start, nc),
+                    y.as_mut(),
+                );
             }
             if let (Some(y), Some(c), Some(t)) = (yt.as_mut(), c_ntk, tb.as_ref()) {
-                accumulate(t.as_ref().submatrix(0, 0, nr, nc), c.subrows(cols.start, nc), y.as_mut());
+                accumulate(
+                    t.as_ref().submatrix(0, 0, nr, nc),
+                    c.subrows(cols.start, nc),
+                    y.as_mut(),
+                );
             }
         }
         let k = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -147,26 +169,27 @@ pub fn cross_apply(
         }
         (yk, yt)
     };
-    let parts: Vec<_> = pool(opts.threads)?.install(|| (0..blocks).into_par_iter().map(one_block).collect());
-    let stack = |pick: &dyn Fn(&(Option<Mat<f64>>, Option<Mat<f64>>)) -> Option<&Mat<f64>>,
-                 m: usize|
-     -> Mat<f64> {
-        let mut out = Mat::zeros(n_test, m);
-        for (bi, p) in parts.iter().enumerate() {
-            if let Some(y) = pick(p) {
-                out.as_mut().subrows_mut(bi * b, y.nrows()).copy_from(y);
-            }
-        }
-        out
-    };
-    let nngp = c_nngp.map(|c| stack(&|p| p.0.as_ref(), c.ncols()));
-    let ntk = c_ntk.map(|c| stack(&|p| p.1.as_ref(), c.ncols()));
+    let parts: Vec<_> =
+        pool(opts.threads)?.install(|| (0..blocks).into_par_iter().map(one_block).collect());
+    let nngp = c_nngp.map(|c| stack(&parts, false, n_test, b, c.ncols()));
+    let ntk = c_ntk.map(|c| stack(&parts, true, n_test, b, c.ncols()));
     for (name, y) in [("NNGP", &nngp), ("NTK", &ntk)] {
         if let Some(y) = y {
             check_finite(y.as_ref(), name)?;
         }
     }
     Ok(CrossProducts { nngp, ntk })
+}
+
+/// The row blocks of one kernel (`ntk`: the second of each pair) stacked into `n x m`.
+fn stack(parts: &[Pair<Mat<f64>>], ntk: bool, n: usize, b: usize, m: usize) -> Mat<f64> {
+    let mut out = Mat::zeros(n, m);
+    for (bi, p) in parts.iter().enumerate() {
+        if let Some(y) = if ntk { &p.1 } else { &p.0 } {
+            out.as_mut().subrows_mut(bi * b, y.nrows()).copy_from(y);
+        }
+    }
+    out
 }
 
 fn check_finite(y: MatRef<'_, f64>, name: &str) -> Result<()> {
@@ -239,7 +262,7 @@ pub fn test_diagonal(
     plan: &KernelPlan<'_>,
     which: Which,
     opts: &CrossOptions,
-) -> Result<(Option<Vec<f64>>, Option<Vec<f64>>)> {
+) -> Result<Pair<Vec<f64>>> {
     check_tile(opts.tile)?;
     if !plan.is_symmetric() {
         return Err(Error::Shape(
@@ -256,7 +279,14 @@ pub fn test_diagonal(
                 let r = rows.len();
                 let (mut g, mut k) = (Mat::<f64>::zeros(r, r), Mat::<f64>::zeros(r, r));
                 let mut t = which.ntk().then(|| Mat::<f64>::zeros(r, r));
-                plan.tile_into(rows.clone(), rows, g.as_mut(), k.as_mut(), t.as_mut().map(|t| t.as_mut()), true);
+                plan.tile_into(
+                    rows.clone(),
+                    rows,
+                    g.as_mut(),
+                    k.as_mut(),
+                    t.as_mut().map(|t| t.as_mut()),
+                    true,
+                );
                 let kd = (0..r).map(|i| k[(i, i)]).collect();
                 let td = t.map_or_else(Vec::new, |t| (0..r).map(|i| t[(i, i)]).collect());
                 (kd, td)
@@ -295,7 +325,7 @@ pub fn selected_rows(
     rows: &[usize],
     which: Which,
     opts: &CrossOptions,
-) -> Result<(Option<Mat<f64>>, Option<Mat<f64>>)> {
+) -> Result<Pair<Mat<f64>>> {
     check_tile(opts.tile)?;
     let (n1, n2) = plan.shape();
     if let Some(&bad) = rows.iter().find(|&&r| r >= n1) {
@@ -320,9 +350,15 @@ pub fn selected_rows(
                 t.as_ref().map(|_| tr.as_mut().subcols_mut(0, nc)),
                 false,
             );
-            k.as_mut().subrows_mut(s, 1).subcols_mut(cols.start, nc).copy_from(kr.as_ref().subcols(0, nc));
+            k.as_mut()
+                .subrows_mut(s, 1)
+                .subcols_mut(cols.start, nc)
+                .copy_from(kr.as_ref().subcols(0, nc));
             if let Some(t) = t.as_mut() {
-                t.as_mut().subrows_mut(s, 1).subcols_mut(cols.start, nc).copy_from(tr.as_ref().subcols(0, nc));
+                t.as_mut()
+                    .subrows_mut(s, 1)
+                    .subcols_mut(cols.start, nc)
+                    .copy_from(tr.as_ref().subcols(0, nc));
             }
         }
     }

@@ -78,11 +78,23 @@ impl Dense {
     }
 
     /// The matrix.
+    ///
+    /// ```
+    /// let d = ntk::kernel_matrix::Dense::new(faer::Mat::identity(2, 2))?;
+    /// assert_eq!(d.matrix()[(1, 1)], 1.0);
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
     pub fn matrix(&self) -> MatRef<'_, f64> {
         self.k.as_ref()
     }
 
     /// The tile layout `apply` sums in.
+    ///
+    /// ```
+    /// let d = ntk::kernel_matrix::Dense::new(faer::Mat::identity(2, 2))?;
+    /// assert_eq!(d.layout().tile(), ntk::kernel_matrix::DEFAULT_TILE);
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
     pub fn layout(&self) -> &TileLayout {
         &self.layout
     }

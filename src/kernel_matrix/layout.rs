@@ -58,7 +58,10 @@ impl TileLayout {
     /// ```
     pub fn new(n: usize, tile: usize, chunks: usize) -> Result<Self> {
         if n == 0 {
-            return Err(Error::param("n", "a kernel matrix needs at least one point"));
+            return Err(Error::param(
+                "n",
+                "a kernel matrix needs at least one point",
+            ));
         }
         if tile == 0 {
             return Err(Error::param("tile", "the tile edge must be at least 1"));
@@ -209,7 +212,9 @@ impl TileLayout {
     /// # Ok::<(), ntk::Error>(())
     /// ```
     pub fn partial_entries(&self, k: usize) -> usize {
-        k * (0..self.chunks()).map(|c| self.chunk_row_end(c)).sum::<usize>()
+        k * (0..self.chunks())
+            .map(|c| self.chunk_row_end(c))
+            .sum::<usize>()
     }
 }
 
@@ -224,7 +229,15 @@ mod tests {
 
     #[test]
     fn offsets_are_the_running_sum_of_tile_sizes() {
-        for (n, b) in [(1, 1), (1, 256), (7, 3), (9, 3), (10, 1), (300, 256), (513, 256)] {
+        for (n, b) in [
+            (1, 1),
+            (1, 256),
+            (7, 3),
+            (9, 3),
+            (10, 1),
+            (300, 256),
+            (513, 256),
+        ] {
             let l = TileLayout::new(n, b, 5).unwrap();
             let mut off = 0;
             for i in 0..l.tile_rows() {

@@ -100,7 +100,15 @@ impl StorageRequest {
     }
 }
 
-/// The planner's choice.
+/// The planner's choice (see [`plan_storage`]).
+///
+/// ```
+/// use ntk::kernel_matrix::{plan_storage, StorageRequest};
+/// let r = StorageRequest { budget: Some(1e9), ..StorageRequest::new(1000) };
+/// let p = plan_storage(&r)?;
+/// assert_eq!(p.total_bytes, p.storage_bytes);
+/// # Ok::<(), ntk::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoragePlan {
     /// Chosen storage precision.
@@ -137,8 +145,11 @@ pub fn plan_storage(req: &StorageRequest) -> Result<StoragePlan> {
     if req.kernels == 0 {
         return Err(Error::param("kernels", "store at least one kernel"));
     }
-    if !(req.extra_bytes >= 0.0) {
-        return Err(Error::param("extra_bytes", "must be a non-negative byte count"));
+    if req.extra_bytes.is_nan() || req.extra_bytes < 0.0 {
+        return Err(Error::param(
+            "extra_bytes",
+            "must be a non-negative byte count",
+        ));
     }
     let cost = |p: Precision| -> Result<f64> {
         Ok(bytes(req.n, req.tile, p)? as f64 * req.kernels as f64)
@@ -187,7 +198,8 @@ pub fn plan_storage(req: &StorageRequest) -> Result<StoragePlan> {
 /// The largest n whose storage at `p` plus the extra fits `budget` (0 if none).
 fn max_n(req: &StorageRequest, p: Precision, budget: f64) -> usize {
     let fits = |n: usize| {
-        bytes(n, req.tile, p).is_ok_and(|b| b as f64 * req.kernels as f64 + req.extra_bytes <= budget)
+        bytes(n, req.tile, p)
+            .is_ok_and(|b| b as f64 * req.kernels as f64 + req.extra_bytes <= budget)
     };
     let (mut lo, mut hi) = (0usize, req.n);
     while lo < hi {
@@ -204,7 +216,10 @@ mod tests {
     #[test]
     fn bytes_match_the_closed_form() {
         // n a multiple of b: nb (nb + 1) / 2 full tiles
-        assert_eq!(bytes(1024, 256, Precision::F64).unwrap(), 10 * 256 * 256 * 8);
+        assert_eq!(
+            bytes(1024, 256, Precision::F64).unwrap(),
+            10 * 256 * 256 * 8
+        );
         // n = 1
         assert_eq!(bytes(1, 256, Precision::F32).unwrap(), 4);
         assert!(bytes(0, 256, Precision::F32).is_err());
@@ -218,10 +233,22 @@ mod tests {
         let s = e.to_string();
         assert!(matches!(e, Error::Memory(_)));
         // f64 needs 40 GB, f32 20 GB, budget 10 GB
-        assert!(s.contains("f64: 40.1") && s.contains("f32: 20.0") && s.contains("10.000 GB"), "{s}");
-        let n_max: usize = s.rsplit("n <= ").next().unwrap().split(' ').next().unwrap().parse().unwrap();
+        assert!(
+            s.contains("f64: 40.1") && s.contains("f32: 20.0") && s.contains("10.000 GB"),
+            "{s}"
+        );
+        let n_max: usize = s
+            .rsplit("n <= ")
+            .next()
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(bytes(n_max, 256, Precision::F32).unwrap() as f64 <= 10e9);
         assert!(bytes(n_max + 1, 256, Precision::F32).unwrap() as f64 > 10e9);
+        assert_eq!(n_max, 70_582);
     }
 
     #[test]
@@ -232,7 +259,12 @@ mod tests {
         r.extra_bytes = 1e9;
         assert_eq!(plan_storage(&r).unwrap().precision, Precision::F32);
         r.allow_f32 = false;
-        assert!(plan_storage(&r).unwrap_err().to_string().contains("f32 storage"));
+        assert!(
+            plan_storage(&r)
+                .unwrap_err()
+                .to_string()
+                .contains("f32 storage")
+        );
         r.extra_bytes = -1.0;
         assert!(plan_storage(&r).is_err());
     }

@@ -72,7 +72,12 @@ pub(crate) fn offdiag<T: Entry>(
                 .zip(yi[..main].chunks_exact_mut(L));
             for (((((c0, c1), c2), c3), xs), ys) in it {
                 for t in 0..L {
-                    let (v0, v1, v2, v3) = (c0[t].to_f64(), c1[t].to_f64(), c2[t].to_f64(), c3[t].to_f64());
+                    let (v0, v1, v2, v3) = (
+                        c0[t].to_f64(),
+                        c1[t].to_f64(),
+                        c2[t].to_f64(),
+                        c3[t].to_f64(),
+                    );
                     ys[t] += ((v0 * xj[0] + v1 * xj[1]) + v2 * xj[2]) + v3 * xj[3];
                     d[0][t] += v0 * xs[t];
                     d[1][t] += v1 * xs[t];
@@ -82,7 +87,12 @@ pub(crate) fn offdiag<T: Entry>(
             }
             for i in main..r {
                 let t = i - main;
-                let (v0, v1, v2, v3) = (a0[i].to_f64(), a1[i].to_f64(), a2[i].to_f64(), a3[i].to_f64());
+                let (v0, v1, v2, v3) = (
+                    a0[i].to_f64(),
+                    a1[i].to_f64(),
+                    a2[i].to_f64(),
+                    a3[i].to_f64(),
+                );
                 yi[i] += ((v0 * xj[0] + v1 * xj[1]) + v2 * xj[2]) + v3 * xj[3];
                 d[0][t] += v0 * xi[i];
                 d[1][t] += v1 * xi[i];

@@ -14,6 +14,13 @@
 //!   thread ran which part.
 //! - Products are accumulated in f64 even when entries are stored in f32.
 //! - The operator is the kernel as stored: no ridge. Solvers add shifts `(K + r I)` themselves.
+//!
+//! Implementations: [`Dense`] (full n x n f64) and [`Packed`] (one triangle packed by tiles,
+//! `f64` or `f32` entries; [`TileLayout`] fixes the tiles and the chunk partition that make
+//! products reproducible). Built from a [`crate::kernel::KernelPlan`] by [`build_packed`];
+//! test-train products streamed by [`cross_apply`] (plus [`test_diagonal`],
+//! [`selected_rows`]); sizes and the f64/f32 choice by [`bytes`] and [`plan_storage`].
+//! `docs/storage.md` has the layout, the determinism argument and the f32 accuracy cost.
 
 use faer::{MatMut, MatRef, Par};
 
@@ -99,8 +106,8 @@ mod micro;
 mod packed;
 mod stream;
 
-pub use build::{BuildOptions, PackedKernels, Which, build_packed};
-pub use cross::{CrossOptions, CrossProducts, cross_apply, selected_rows, test_diagonal};
+pub use build::{BoxedKernels, BuildOptions, PackedKernels, Which, build_packed, build_packed_as};
+pub use cross::{CrossOptions, CrossProducts, Pair, cross_apply, selected_rows, test_diagonal};
 pub use dense::Dense;
 pub use entry::Entry;
 pub use layout::{DEFAULT_CHUNKS, DEFAULT_TILE, TileLayout};

@@ -143,6 +143,22 @@ impl<T: Entry> Packed<T> {
         &self.layout
     }
 
+    /// The stored tile `(i, j)`, `j <= i` (column-major, `rows(i) x rows(j)`), for tile
+    /// iteration in layout order.
+    ///
+    /// ```
+    /// let k = faer::Mat::from_fn(3, 3, |i, j| (i * 3 + j) as f64);
+    /// let p = ntk::kernel_matrix::Packed::<f64>::from_dense(k.as_ref(), 2)?;
+    /// let t = p.tile(1, 0); // rows 2..3, columns 0..2
+    /// assert_eq!((t.nrows(), t.ncols(), t[(0, 1)]), (1, 2, 7.0));
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
+    pub fn tile(&self, i: usize, j: usize) -> MatRef<'_, T> {
+        let (r, c) = (self.layout.rows(i).len(), self.layout.rows(j).len());
+        let off = self.layout.offset(i, j);
+        MatRef::from_column_major_slice(&self.data[off..off + r * c], r, c)
+    }
+
     /// The entry `K[i, j]` (either triangle), widened to f64.
     ///
     /// ```

@@ -179,8 +179,129 @@ fn run_chunk<T: Entry, S: TileSource<T>>(
                 micro::diag(a, lda, rows.len(), rows.start, &mut v);
             } else {
                 let cols = layout.rows(j);
-                micro::offdiag(a, lda, rows.len(), cols.len(), rows.start, cols.start, &mut v);
+                micro::offdiag(
+                    a,
+                    lda,
+                    rows.len(),
+                    cols.len(),
+                    rows.start,
+                    cols.start,
+                    &mut v,
+                );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{KernelMatrix, Packed};
+    use super::*;
+    use faer::Mat;
+
+    /// The documented order, written out in scalar code: per chunk a zero partial, tiles in
+    /// order, off-diagonal columns in groups of 4 with 4 dot lanes, diagonal tiles column by
+    /// column; partials added in chunk order.
+    #[allow(clippy::needless_range_loop)]
+    fn reference(k: &Mat<f64>, b: usize, x: &Mat<f64>) -> Mat<f64> {
+        let n = k.nrows();
+        let l = TileLayout::new(n, b, super::super::DEFAULT_CHUNKS).unwrap();
+        let fold = |d: [f64; 4]| (d[0] + d[1]) + (d[2] + d[3]);
+        let mut y = Mat::<f64>::zeros(n, x.ncols());
+        for c in 0..l.chunks() {
+            let mut p = Mat::<f64>::zeros(l.chunk_row_end(c), x.ncols());
+            for ti in l.chunk_bounds()[c]..l.chunk_bounds()[c + 1] {
+                let rows = l.rows(ti);
+                for tj in 0..=ti {
+                    let cols = l.rows(tj);
+                    for q in 0..x.ncols() {
+                        if ti == tj {
+                            for j in rows.clone() {
+                                let mut d = [0.0; 4];
+                                for i in j + 1..rows.end {
+                                    p[(i, q)] += k[(i, j)] * x[(j, q)];
+                                    d[(i - j - 1) % 4] += k[(i, j)] * x[(i, q)];
+                                }
+                                p[(j, q)] += k[(j, j)] * x[(j, q)] + fold(d);
+                            }
+                            continue;
+                        }
+                        let g4 = cols.len() / 4 * 4;
+                        for g in (0..g4).step_by(4) {
+                            let js: Vec<usize> = (0..4).map(|t| cols.start + g + t).collect();
+                            let mut d = [[0.0; 4]; 4];
+                            for i in rows.clone() {
+                                let a = |t: usize| k[(i, js[t])];
+                                let xj = |t: usize| x[(js[t], q)];
+                                p[(i, q)] +=
+                                    ((a(0) * xj(0) + a(1) * xj(1)) + a(2) * xj(2)) + a(3) * xj(3);
+                                for t in 0..4 {
+                                    d[t][(i - rows.start) % 4] += a(t) * x[(i, q)];
+                                }
+                            }
+                            for t in 0..4 {
+                                p[(js[t], q)] += fold(d[t]);
+                            }
+                        }
+                        for j in cols.start + g4..cols.end {
+                            let mut d = [0.0; 4];
+                            for i in rows.clone() {
+                                p[(i, q)] += k[(i, j)] * x[(j, q)];
+                                d[(i - rows.start) % 4] += k[(i, j)] * x[(i, q)];
+                            }
+                            p[(j, q)] += fold(d);
+                        }
+                    }
+                }
+            }
+            for q in 0..x.ncols() {
+                for i in 0..p.nrows() {
+                    y[(i, q)] = if c == 0 {
+                        p[(i, q)]
+                    } else {
+                        y[(i, q)] + p[(i, q)]
+                    };
+                }
+            }
+        }
+        y
+    }
+
+    #[test]
+    #[allow(clippy::needless_range_loop)]
+    fn the_documented_summation_order_is_the_implemented_one() {
+        let mut r = crate::rng::Rng::new(3);
+        for &(n, b) in &[(1, 4), (6, 4), (23, 5), (64, 9), (200, 13)] {
+            // entries of very different magnitudes: any change of order changes the bits
+            let mut k = Mat::from_fn(n, n, |_, _| {
+                r.normal() * 10f64.powi((r.uniform() * 12.0) as i32 - 6)
+            });
+            for j in 0..n {
+                for i in 0..j {
+                    k[(i, j)] = k[(j, i)];
+                }
+            }
+            let x = Mat::from_fn(n, 3, |_, _| r.normal());
+            let p = Packed::<f64>::from_dense(k.as_ref(), b).unwrap();
+            let mut y = Mat::zeros(n, 3);
+            p.apply(x.as_ref(), y.as_mut(), Par::rayon(2));
+            assert_eq!(y, reference(&k, b, &x), "n {n} b {b}");
+        }
+    }
+
+    #[test]
+    fn zero_columns_and_strided_inputs() {
+        let k = Mat::from_fn(5, 5, |i, j| (i + j) as f64);
+        let p = Packed::<f64>::from_dense(k.as_ref(), 2).unwrap();
+        let x = Mat::<f64>::zeros(5, 0);
+        let mut y = Mat::<f64>::zeros(5, 0);
+        p.apply(x.as_ref(), y.as_mut(), Par::Seq);
+        // a transposed (row-major) X and Y give the same values
+        let xt = Mat::from_fn(2, 5, |l, i| (i * 2 + l) as f64);
+        let mut yt = Mat::<f64>::zeros(2, 5);
+        p.apply(xt.transpose(), yt.as_mut().transpose_mut(), Par::Seq);
+        let mut y2 = Mat::<f64>::zeros(5, 2);
+        p.apply(xt.transpose().to_owned().as_ref(), y2.as_mut(), Par::Seq);
+        assert_eq!(yt.transpose().to_owned(), y2);
     }
 }
