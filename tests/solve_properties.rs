@@ -297,6 +297,7 @@ fn bad_inputs_are_typed_errors() {
         cg: CgOptions {
             max_iter: 2,
             residual_every: 1,
+            stagnation: 0,
         },
         preconditioner_rank: Some(0),
         ..so
