@@ -283,7 +283,7 @@ pub(crate) fn run(
                 continue;
             }
             let pq = dot(st.p.col_as_slice(j), q.col_as_slice(j));
-            if !(pq > 0.0) || !pq.is_finite() {
+            if pq.is_nan() || pq <= 0.0 || !pq.is_finite() {
                 broken[j] = true; // not positive definite along p (singular kernel)
                 continue;
             }
