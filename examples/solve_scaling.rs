@@ -19,7 +19,9 @@ fn idx(path: &std::path::Path) -> (Vec<usize>, Vec<u8>) {
     let b = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let nd = b[3] as usize;
     let dims: Vec<usize> = (0..nd)
-        .map(|i| u32::from_be_bytes([b[4 + 4 * i], b[5 + 4 * i], b[6 + 4 * i], b[7 + 4 * i]]) as usize)
+        .map(|i| {
+            u32::from_be_bytes([b[4 + 4 * i], b[5 + 4 * i], b[6 + 4 * i], b[7 + 4 * i]]) as usize
+        })
         .collect();
     (dims, b[4 + 4 * nd..].to_vec())
 }
@@ -48,24 +50,47 @@ fn main() {
     let y = Mat::from_fn(n, 10, |i, j| if lab[i] as usize == j { 1.0 } else { 0.0 });
     let net = Network::mlp(Activation::Relu, 3, 2f64.sqrt(), 0.1).unwrap();
     let t = Instant::now();
-    let kopts = kernel::KernelOptions { threads, ..Default::default() };
-    let joint = kernel::kernels(&net, x.as_ref(), None, &kopts).unwrap().ntk.unwrap();
-    println!("n {n}, n_test {nt}, threads {threads}: kernel {:.1} s", t.elapsed().as_secs_f64());
+    let kopts = kernel::KernelOptions {
+        threads,
+        ..Default::default()
+    };
+    let joint = kernel::kernels(&net, x.as_ref(), None, &kopts)
+        .unwrap()
+        .ntk
+        .unwrap();
+    println!(
+        "n {n}, n_test {nt}, threads {threads}: kernel {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let k = joint.submatrix(0, 0, n, n).to_owned();
     let kt = joint.submatrix(n, 0, nt, n).to_owned();
     drop(joint);
     let dk = Dense::new(k.clone()).unwrap();
-    let opts = FlowOptions { ridge: Ridge::Relative(1e-4), threads, ..Default::default() };
+    let opts = FlowOptions {
+        ridge: Ridge::Relative(1e-4),
+        threads,
+        ..Default::default()
+    };
     let ridge = solve::ridge_amount(&dk, opts.ridge).unwrap();
 
     // CG iterations against the preconditioner rank (t = inf, 10 outputs, residual 1e-10)
     let b = Mat::from_fn(n, 10, |i, j| -y[(i, j)]);
     for rank in [0usize, 50, 100, 200, 500] {
         let t = Instant::now();
-        let p = (rank > 0).then(|| Preconditioner::pivoted_cholesky(&dk, rank.min(n), ridge).unwrap());
+        let p =
+            (rank > 0).then(|| Preconditioner::pivoted_cholesky(&dk, rank.min(n), ridge).unwrap());
         let tp = t.elapsed().as_secs_f64();
-        let s = solve::pcg(&dk, ridge, b.as_ref(), p.as_ref(), Stop::Residual(1e-10), &CgOptions::default(), opts.par(), None)
-            .unwrap();
+        let s = solve::pcg(
+            &dk,
+            ridge,
+            b.as_ref(),
+            p.as_ref(),
+            Stop::Residual(1e-10),
+            &CgOptions::default(),
+            opts.par(),
+            None,
+        )
+        .unwrap();
         println!(
             "| {rank} | {} | {:.2} | {:.2} | {:.1} |",
             s.report.iterations,
@@ -77,7 +102,15 @@ fn main() {
 
     let pts = Point::parse_times("1,10,100,1000,inf").unwrap();
     let t = Instant::now();
-    let it = solve::flow(&dk, y.as_ref(), None, &pts, &opts, &SolveOptions::default(), None);
+    let it = solve::flow(
+        &dk,
+        y.as_ref(),
+        None,
+        &pts,
+        &opts,
+        &SolveOptions::default(),
+        None,
+    );
     let t_it = t.elapsed().as_secs_f64();
     let it = match it {
         Ok(f) => f,
@@ -89,7 +122,10 @@ fn main() {
     let dg = &it.diagnostics;
     println!(
         "iterative {t_it:.2} s: stages {:?}; lambda_max {:.4e}, lambda_min estimate {:.3e} ({} steps); cg {:?}; lanczos steps {:?} basis bytes {:?}",
-        dg.stages.iter().map(|s| format!("{} {:.2}", s.stage, s.seconds)).collect::<Vec<_>>(),
+        dg.stages
+            .iter()
+            .map(|s| format!("{} {:.2}", s.stage, s.seconds))
+            .collect::<Vec<_>>(),
         dg.spectrum.lambda_max,
         dg.spectrum.lambda_min_estimate,
         dg.spectrum.iterations,
@@ -99,9 +135,14 @@ fn main() {
     );
     let t = Instant::now();
     let flow = GradientFlow::new(k.as_ref(), y.as_ref(), &opts).unwrap();
-    let dense = flow.predict(None, Some(TestData::new(kt.as_ref())), &pts).unwrap();
+    let dense = flow
+        .predict(None, Some(TestData::new(kt.as_ref())), &pts)
+        .unwrap();
     let t_dense = t.elapsed().as_secs_f64();
-    println!("dense {t_dense:.2} s; condition {:.3e}, lambda_min {:.3e}", dense.diagnostics.condition_number, dense.diagnostics.min_eigenvalue);
+    println!(
+        "dense {t_dense:.2} s; condition {:.3e}, lambda_min {:.3e}",
+        dense.diagnostics.condition_number, dense.diagnostics.min_eigenvalue
+    );
     let ft = it.test_outputs(kt.as_ref(), None).unwrap();
     let fd = dense.fx_test.as_ref().unwrap();
     let test_labels = &lab[n..m];

@@ -150,6 +150,16 @@ pub struct CgReport {
 }
 
 /// A solution `X` of `(K + r I) X = B`, its true residual `B - A X`, and the report.
+///
+/// ```
+/// use ntk::kernel_matrix::Dense;
+/// use ntk::solve::{pcg, CgOptions, Stop};
+/// let k = Dense::new(faer::mat![[2.0, 0.0], [0.0, 4.0]])?;
+/// let b = faer::mat![[2.0], [4.0]];
+/// let s = pcg(&k, 0.0, b.as_ref(), None, Stop::Residual(1e-14), &CgOptions::default(), faer::Par::Seq, None)?;
+/// assert!((s.x[(1, 0)] - 1.0).abs() < 1e-15 && s.residual.norm_max() < 1e-14);
+/// # Ok::<(), ntk::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct CgSolution {
     /// The solution `n x k`.
@@ -160,7 +170,17 @@ pub struct CgSolution {
     pub report: CgReport,
 }
 
-/// Progress callback: `(stage, done, total)`.
+/// Progress callback: `(stage, done, total)`; `stage` is `cg` or `lanczos`, `total` the
+/// iteration limit (an upper bound: stages usually stop earlier).
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let calls = AtomicUsize::new(0);
+/// let f = |_stage: &str, _done: usize, _total: usize| { calls.fetch_add(1, Ordering::Relaxed); };
+/// let progress: ntk::solve::Progress = Some(&f);
+/// if let Some(p) = progress { p("cg", 1, 10); }
+/// assert_eq!(calls.load(Ordering::Relaxed), 1);
+/// ```
 pub type Progress<'a> = Option<&'a (dyn Fn(&str, usize, usize) + Sync)>;
 
 /// Solve `(K + ridge I) X = B` by block preconditioned CG (see the module docs).
@@ -175,7 +195,7 @@ pub type Progress<'a> = Option<&'a (dyn Fn(&str, usize, usize) + Sync)>;
 /// use ntk::kernel_matrix::Dense;
 /// use ntk::solve::{pcg, CgOptions, Stop};
 /// let k = Dense::new(faer::mat![[2.0, 1.0], [1.0, 2.0]])?;
-/// let b = faer::mat![[3.0, 1.0], [3.0, -1.0]];
+/// let b = faer::mat![[4.0, 1.0], [4.0, -1.0]];
 /// let s = pcg(&k, 1.0, b.as_ref(), None, Stop::Residual(1e-14), &CgOptions::default(), faer::Par::Seq, None)?;
 /// // (K + I) x = b: x = (1, 1) and (1/2, -1/2)
 /// assert!((s.x[(0, 0)] - 1.0).abs() < 1e-14 && (s.x[(1, 1)] + 0.5).abs() < 1e-14);
@@ -283,7 +303,7 @@ pub(crate) fn run(
                 continue;
             }
             let pq = dot(st.p.col_as_slice(j), q.col_as_slice(j));
-            if pq.is_nan() || pq <= 0.0 || !pq.is_finite() {
+            if !pq.is_finite() || pq <= 0.0 {
                 broken[j] = true; // not positive definite along p (singular kernel)
                 continue;
             }

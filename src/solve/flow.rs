@@ -51,6 +51,11 @@ pub enum PointMethod {
 }
 
 /// Wall time of one stage.
+///
+/// ```
+/// let s = ntk::solve::StageTime { stage: "cg".into(), seconds: 1.5 };
+/// assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"stage":"cg","seconds":1.5}"#);
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StageTime {
     /// `spectrum`, `preconditioner`, `cg`, `lanczos`.
@@ -59,7 +64,21 @@ pub struct StageTime {
     pub seconds: f64,
 }
 
-/// Everything the solver measured.
+/// Everything the solver measured (serialisable for the prediction job's JSON).
+///
+/// ```
+/// use ntk::dynamics::{FlowOptions, Point};
+/// let k = ntk::kernel_matrix::Dense::new(faer::mat![[2.0, 1.0], [1.0, 2.0]])?;
+/// let y = faer::mat![[1.0], [0.0]];
+/// let f = ntk::solve::flow(&k, y.as_ref(), None, &[Point::Time(1.0)], &FlowOptions::default(),
+///     &Default::default(), None)?;
+/// let d = &f.diagnostics;
+/// assert!((d.spectrum.lambda_max - 3.0).abs() < 1e-12);
+/// assert_eq!(d.max_learning_rate, Some(2.0 / d.spectrum.lambda_max));
+/// assert!(d.cg.is_none() && d.lanczos.is_some());
+/// assert!(serde_json::to_string(d).unwrap().contains("lambda_max"));
+/// # Ok::<(), ntk::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SolveDiagnostics {
     /// Spectrum summary of `K + r I`.
@@ -85,6 +104,19 @@ pub struct SolveDiagnostics {
 }
 
 /// Predictions at every point, with error estimates.
+///
+/// ```
+/// use ntk::dynamics::{FlowOptions, Point};
+/// use ntk::solve::PointMethod;
+/// let k = ntk::kernel_matrix::Dense::new(faer::mat![[2.0, 1.0], [1.0, 2.0]])?;
+/// let y = faer::mat![[1.0], [0.0]];
+/// let f = ntk::solve::flow(&k, y.as_ref(), None, &Point::parse_times("0,1")?,
+///     &FlowOptions::default(), &Default::default(), None)?;
+/// assert_eq!(f.methods, vec![PointMethod::Exact, PointMethod::Lanczos]);
+/// assert_eq!(f.fx_train[0][(0, 0)], 0.0); // f_0 = 0
+/// assert!(f.loss_train[1] < f.loss_train[0]);
+/// # Ok::<(), ntk::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct IterativeFlow {
     /// The points, as requested.
