@@ -45,7 +45,7 @@ pub enum PointMethod {
     /// Lanczos matrix functions (finite points; `t = inf` when `K` is singular).
     Lanczos,
     /// A large finite time from the CG solution: `c(t) = (I - exp(-s t A)) A^{-1} d(0)` with
-    /// `q = exp(-s t lambda_lo)`, `q / (1 - q) <= tol / 2`: the second term is below the
+    /// `q = exp(-s t r)` (the ridge `r <= lambda_min(A)`), `q / (1 - q) <= tol / 2`: the second term is below the
     /// tolerance (`||exp(-s t A) x||_A <= q ||x||_A`), and `d(t) = d(0) - A c` as at t = inf.
     CgIdentity,
 }
@@ -265,8 +265,9 @@ pub fn flow(
 
     // t = infinity, and large finite times, from one CG solve
     let lo = ridge.max(spectrum.lambda_min_estimate / 10.0);
+    // the identity for large t needs a rigorous lower bound on lambda_min: the ridge
     let negligible = |t: f64| {
-        let q = (-(rate * lo) * t).exp();
+        let q = (-(rate * ridge) * t).exp();
         (t > 0.0 && t.is_finite() && q / (1.0 - q) <= 0.5 * solve.tol).then_some(q)
     };
     let wants_inf = points.iter().any(Point::is_infinite);
