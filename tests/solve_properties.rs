@@ -297,6 +297,7 @@ fn bad_inputs_are_typed_errors() {
         cg: CgOptions {
             max_iter: 2,
             residual_every: 1,
+            stagnation: 0,
         },
         preconditioner_rank: Some(0),
         ..so
@@ -363,4 +364,48 @@ fn unstable_gradient_descent_warns_or_fails_clearly() {
             "{e}"
         ),
     }
+}
+
+#[test]
+fn progress_reports_each_iterative_stage() {
+    use std::sync::Mutex;
+    let n = 60;
+    let k = Dense::new(digits_ntk(n)).unwrap();
+    let y = randn(n, 2, 8);
+    let seen = Mutex::new(Vec::<(String, usize, usize)>::new());
+    let f = |stage: &str, done: usize, total: usize| {
+        if let Ok(mut s) = seen.lock() {
+            s.push((stage.to_string(), done, total));
+        }
+    };
+    let o = FlowOptions {
+        ridge: Ridge::Absolute(1e-3),
+        ..Default::default()
+    };
+    let pts = Point::parse_times("1,inf").unwrap();
+    let r = solve::flow(
+        &k,
+        y.as_ref(),
+        None,
+        &pts,
+        &o,
+        &SolveOptions::default(),
+        Some(&f),
+    )
+    .unwrap();
+    let seen = seen.into_inner().unwrap();
+    for stage in ["cg", "lanczos"] {
+        let calls: Vec<_> = seen.iter().filter(|s| s.0 == stage).collect();
+        assert!(!calls.is_empty(), "no {stage} progress");
+        assert!(calls.iter().all(|c| c.1 <= c.2), "{stage}: done > total");
+    }
+    let cg = r.diagnostics.cg.as_ref().unwrap();
+    assert_eq!(seen.iter().filter(|s| s.0 == "cg").count(), cg.iterations);
+    let stages: Vec<&str> = r
+        .diagnostics
+        .stages
+        .iter()
+        .map(|s| s.stage.as_str())
+        .collect();
+    assert_eq!(stages, ["spectrum", "preconditioner", "cg", "lanczos"]);
 }

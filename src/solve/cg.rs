@@ -94,7 +94,7 @@ impl Stop {
 ///
 /// ```
 /// let o = ntk::solve::CgOptions::default();
-/// assert_eq!((o.max_iter, o.residual_every), (10_000, 50));
+/// assert_eq!((o.max_iter, o.residual_every, o.stagnation), (10_000, 50, 0));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct CgOptions {
@@ -102,6 +102,10 @@ pub struct CgOptions {
     pub max_iter: usize,
     /// Recompute the true residual `b - A x` every this many iterations (0 = only at the end).
     pub residual_every: usize,
+    /// Give up (not converged) when the worst active column's relative residual has not
+    /// halved in this many iterations (0 = never): a singular system with a right-hand side
+    /// outside the range stagnates at the norm of its null-space part.
+    pub stagnation: usize,
 }
 
 impl Default for CgOptions {
@@ -109,6 +113,7 @@ impl Default for CgOptions {
         CgOptions {
             max_iter: 10_000,
             residual_every: 50,
+            stagnation: 0,
         }
     }
 }
@@ -145,6 +150,16 @@ pub struct CgReport {
 }
 
 /// A solution `X` of `(K + r I) X = B`, its true residual `B - A X`, and the report.
+///
+/// ```
+/// use ntk::kernel_matrix::Dense;
+/// use ntk::solve::{pcg, CgOptions, Stop};
+/// let k = Dense::new(faer::mat![[2.0, 0.0], [0.0, 4.0]])?;
+/// let b = faer::mat![[2.0], [4.0]];
+/// let s = pcg(&k, 0.0, b.as_ref(), None, Stop::Residual(1e-14), &CgOptions::default(), faer::Par::Seq, None)?;
+/// assert!((s.x[(1, 0)] - 1.0).abs() < 1e-15 && s.residual.norm_max() < 1e-14);
+/// # Ok::<(), ntk::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct CgSolution {
     /// The solution `n x k`.
@@ -155,7 +170,17 @@ pub struct CgSolution {
     pub report: CgReport,
 }
 
-/// Progress callback: `(stage, done, total)`.
+/// Progress callback: `(stage, done, total)`; `stage` is `cg` or `lanczos`, `total` the
+/// iteration limit (an upper bound: stages usually stop earlier).
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let calls = AtomicUsize::new(0);
+/// let f = |_stage: &str, _done: usize, _total: usize| { calls.fetch_add(1, Ordering::Relaxed); };
+/// let progress: ntk::solve::Progress = Some(&f);
+/// if let Some(p) = progress { p("cg", 1, 10); }
+/// assert_eq!(calls.load(Ordering::Relaxed), 1);
+/// ```
 pub type Progress<'a> = Option<&'a (dyn Fn(&str, usize, usize) + Sync)>;
 
 /// Solve `(K + ridge I) X = B` by block preconditioned CG (see the module docs).
@@ -170,7 +195,7 @@ pub type Progress<'a> = Option<&'a (dyn Fn(&str, usize, usize) + Sync)>;
 /// use ntk::kernel_matrix::Dense;
 /// use ntk::solve::{pcg, CgOptions, Stop};
 /// let k = Dense::new(faer::mat![[2.0, 1.0], [1.0, 2.0]])?;
-/// let b = faer::mat![[3.0, 1.0], [3.0, -1.0]];
+/// let b = faer::mat![[4.0, 1.0], [4.0, -1.0]];
 /// let s = pcg(&k, 1.0, b.as_ref(), None, Stop::Residual(1e-14), &CgOptions::default(), faer::Par::Seq, None)?;
 /// // (K + I) x = b: x = (1, 1) and (1/2, -1/2)
 /// assert!((s.x[(0, 0)] - 1.0).abs() < 1e-14 && (s.x[(1, 1)] + 0.5).abs() < 1e-14);
@@ -234,6 +259,8 @@ pub(crate) fn run(
     let mut broken = vec![false; nc];
     let (mut iterations, mut products, mut restarts) = (0, 0, 0);
     let apply = |x: MatRef<'_, f64>| shifted_apply(k, ridge, x, par);
+    let (mut ref_res, mut since) = (f64::INFINITY, 0usize);
+    let mut stalled = false;
     loop {
         // columns meeting the rule on the recursive residual
         for j in 0..nc {
@@ -245,7 +272,7 @@ pub(crate) fn run(
             }
         }
         let active = (0..nc).any(|j| !done[j] && !broken[j]);
-        if !active || iterations >= opts.max_iter {
+        if !active || iterations >= opts.max_iter || stalled {
             // confirm on the true residual; restart the columns that miss
             let r_true = residual(&apply, b, st.x.as_ref())?;
             products += 1;
@@ -256,7 +283,7 @@ pub(crate) fn run(
                             > stop.tol()
                 })
                 .collect();
-            if miss.is_empty() || iterations >= opts.max_iter || restarts >= 3 {
+            if miss.is_empty() || iterations >= opts.max_iter || restarts >= 3 || stalled {
                 return Ok(finish(
                     st.x, r_true, b, &bnorm, stop, iterations, products, restarts, &broken,
                 ));
@@ -276,7 +303,7 @@ pub(crate) fn run(
                 continue;
             }
             let pq = dot(st.p.col_as_slice(j), q.col_as_slice(j));
-            if !(pq > 0.0) || !pq.is_finite() {
+            if !pq.is_finite() || pq <= 0.0 {
                 broken[j] = true; // not positive definite along p (singular kernel)
                 continue;
             }
@@ -289,6 +316,16 @@ pub(crate) fn run(
             st.r = r_true;
         }
         st.new_direction(precond, &done, &broken);
+        let worst = (0..nc)
+            .filter(|&j| !done[j] && !broken[j])
+            .map(|j| norm(st.r.col_as_slice(j)) / bnorm[j].max(f64::MIN_POSITIVE))
+            .fold(0.0f64, f64::max);
+        if worst < 0.5 * ref_res {
+            (ref_res, since) = (worst, 0);
+        } else {
+            since += 1;
+        }
+        stalled = opts.stagnation > 0 && since >= opts.stagnation;
         if let Some(f) = progress {
             f("cg", iterations, opts.max_iter);
         }
@@ -491,6 +528,7 @@ mod tests {
         let o = CgOptions {
             max_iter: 20,
             residual_every: 5,
+            stagnation: 0,
         };
         let e = pcg(
             &k,

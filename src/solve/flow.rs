@@ -14,9 +14,10 @@
 //! preconditioner + CG (if `inf` is requested), Lanczos matrix functions (finite points).
 
 use super::SolveOptions;
-use super::cg::{self, CgReport, Progress, Stop};
+use super::cg::{CgReport, Progress};
 use super::funcs::{FunLimits, LanczosReport, matrix_functions};
-use super::precond::{Preconditioner, PreconditionerReport, default_rank};
+use super::infinite::infinite;
+use super::precond::PreconditionerReport;
 use super::spectrum::{SpectrumSummary, spectrum_summary};
 use super::vecops::fro;
 use crate::dynamics::discrete::stability_warning;
@@ -43,9 +44,18 @@ pub enum PointMethod {
     ConjugateGradients,
     /// Lanczos matrix functions (finite points; `t = inf` when `K` is singular).
     Lanczos,
+    /// A large finite time from the CG solution: `c(t) = (I - exp(-s t A)) A^{-1} d(0)` with
+    /// `q = exp(-s t r)` (the ridge `r <= lambda_min(A)`), `q / (1 - q) <= tol / 2`: the second term is below the
+    /// tolerance (`||exp(-s t A) x||_A <= q ||x||_A`), and `d(t) = d(0) - A c` as at t = inf.
+    CgIdentity,
 }
 
 /// Wall time of one stage.
+///
+/// ```
+/// let s = ntk::solve::StageTime { stage: "cg".into(), seconds: 1.5 };
+/// assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"stage":"cg","seconds":1.5}"#);
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StageTime {
     /// `spectrum`, `preconditioner`, `cg`, `lanczos`.
@@ -54,7 +64,21 @@ pub struct StageTime {
     pub seconds: f64,
 }
 
-/// Everything the solver measured.
+/// Everything the solver measured (serialisable for the prediction job's JSON).
+///
+/// ```
+/// use ntk::dynamics::{FlowOptions, Point};
+/// let k = ntk::kernel_matrix::Dense::new(faer::mat![[2.0, 1.0], [1.0, 2.0]])?;
+/// let y = faer::mat![[1.0], [0.0]];
+/// let f = ntk::solve::flow(&k, y.as_ref(), None, &[Point::Time(1.0)], &FlowOptions::default(),
+///     &Default::default(), None)?;
+/// let d = &f.diagnostics;
+/// assert!((d.spectrum.lambda_max - 3.0).abs() < 1e-12);
+/// assert_eq!(d.max_learning_rate, Some(2.0 / d.spectrum.lambda_max));
+/// assert!(d.cg.is_none() && d.lanczos.is_some());
+/// assert!(serde_json::to_string(d).unwrap().contains("lambda_max"));
+/// # Ok::<(), ntk::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SolveDiagnostics {
     /// Spectrum summary of `K + r I`.
@@ -80,6 +104,19 @@ pub struct SolveDiagnostics {
 }
 
 /// Predictions at every point, with error estimates.
+///
+/// ```
+/// use ntk::dynamics::{FlowOptions, Point};
+/// use ntk::solve::PointMethod;
+/// let k = ntk::kernel_matrix::Dense::new(faer::mat![[2.0, 1.0], [1.0, 2.0]])?;
+/// let y = faer::mat![[1.0], [0.0]];
+/// let f = ntk::solve::flow(&k, y.as_ref(), None, &Point::parse_times("0,1")?,
+///     &FlowOptions::default(), &Default::default(), None)?;
+/// assert_eq!(f.methods, vec![PointMethod::Exact, PointMethod::Lanczos]);
+/// assert_eq!(f.fx_train[0][(0, 0)], 0.0); // f_0 = 0
+/// assert!(f.loss_train[1] < f.loss_train[0]);
+/// # Ok::<(), ntk::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct IterativeFlow {
     /// The points, as requested.
@@ -226,96 +263,57 @@ pub fn flow(
     let mut out = Slots::new(np);
     let d0_norm = fro(d0.as_ref());
 
-    // t = infinity
+    // t = infinity, and large finite times, from one CG solve
+    let lo = ridge.max(spectrum.lambda_min_estimate / 10.0);
+    // the identity for large t needs a rigorous lower bound on lambda_min: the ridge
+    let negligible = |t: f64| {
+        let q = (-(rate * ridge) * t).exp();
+        (t > 0.0 && t.is_finite() && q / (1.0 - q) <= 0.5 * solve.tol).then_some(q)
+    };
+    let wants_inf = points.iter().any(Point::is_infinite);
+    let large_t = points
+        .iter()
+        .any(|p| matches!(*p, Point::Time(t) if negligible(t).is_some()));
+    let inf = if wants_inf || large_t {
+        Some(infinite(
+            k,
+            ridge,
+            d0.as_ref(),
+            &spectrum,
+            lo,
+            solve,
+            par,
+            progress,
+        )?)
+    } else {
+        None
+    };
     let mut inf_by_lanczos = false;
-    let (mut cg_report, mut pre_report, mut lambda_lo) = (None, None, None);
-    if points.iter().any(Point::is_infinite) {
-        let lo = ridge.max(spectrum.lambda_min_estimate / 10.0);
-        lambda_lo = Some(lo);
-        if ridge == 0.0 && spectrum.lambda_min_estimate <= spectrum.cutoff {
-            inf_by_lanczos = true;
-        } else {
-            let t1 = Instant::now();
-            let rank = solve
-                .preconditioner_rank
-                .unwrap_or_else(|| default_rank(n))
-                .min(n);
-            let pre = if rank > 0 {
-                Some(Preconditioner::pivoted_cholesky(k, rank, ridge)?)
-            } else {
-                None
-            };
-            stages.push(stage("preconditioner", t1));
-            pre_report = pre.as_ref().map(|p| p.report().clone());
-            let t2 = Instant::now();
-            let stop = Stop::Energy {
-                tol: solve.tol,
-                lambda_lo: lo,
-            };
-            let sol = cg::run(
-                k,
-                ridge,
-                d0.as_ref(),
-                pre.as_ref(),
-                stop,
-                &solve.cg,
-                par,
-                progress,
-            )?;
-            stages.push(stage("cg", t2));
-            if sol.report.converged {
+    if let Some(st) = &inf {
+        stages.extend(st.stages.iter().cloned());
+        warnings.extend(st.warnings.iter().cloned());
+        match &st.sol {
+            Some(sol) => {
                 let est = energy_estimate(&sol.x, &sol.residual, d0.as_ref(), lo);
                 let est_t = fro(sol.residual.as_ref()) / d0_norm.max(f64::MIN_POSITIVE);
                 for (pi, p) in points.iter().enumerate() {
-                    if p.is_infinite() {
-                        out.set(
-                            pi,
-                            sol.x.clone(),
-                            sol.residual.clone(),
-                            est,
-                            est_t,
-                            PointMethod::ConjugateGradients,
-                        );
-                    }
+                    let (e, et, m) = if p.is_infinite() {
+                        (est, est_t, PointMethod::ConjugateGradients)
+                    } else if let Some(q) =
+                        negligible(p.as_time()).filter(|_| matches!(p, Point::Time(_)))
+                    {
+                        (est + q / (1.0 - q), est_t + q, PointMethod::CgIdentity)
+                    } else {
+                        continue;
+                    };
+                    out.set(pi, sol.x.clone(), sol.residual.clone(), e, et, m);
                 }
-                cg_report = Some(sol.report);
-            } else if ridge == 0.0 {
-                warnings.push(format!(
-                    "conjugate gradients did not converge at t = inf (stopping measures {:?}): \
-                     the training kernel looks singular; t = inf uses the pseudo-inverse \
-                     (Lanczos, eigenvalues <= {:.3e} treated as 0). A ridge (--diag-reg) makes \
-                     K positive definite",
-                    sol.report
-                        .measure
-                        .iter()
-                        .map(|m| format!("{m:.1e}"))
-                        .collect::<Vec<_>>(),
-                    spectrum.cutoff
-                ));
-                cg_report = Some(sol.report);
-                inf_by_lanczos = true;
-            } else {
-                cg::pcg(
-                    k,
-                    ridge,
-                    d0.as_ref(),
-                    pre.as_ref(),
-                    stop,
-                    &solve.cg,
-                    par,
-                    None,
-                )?;
             }
-        }
-        if inf_by_lanczos && !warnings.iter().any(|w| w.contains("pseudo-inverse")) {
-            warnings.push(format!(
-                "the training kernel is singular (smallest Ritz value {:.3e} <= {:.3e} = n eps \
-                 lambda_max): t = inf uses the pseudo-inverse; the residual in those modes is never \
-                 learned. A ridge (--diag-reg) makes K positive definite",
-                spectrum.lambda_min_estimate, spectrum.cutoff
-            ));
+            None => inf_by_lanczos = wants_inf,
         }
     }
+    let lambda_lo = inf.as_ref().map(|_| lo);
+    let (cg_report, pre_report) = inf.map_or((None, None), |s| (s.report, s.pre));
 
     // t = 0 exactly; finite points (and a singular t = inf) by Lanczos
     let mut lz_points = Vec::new();
@@ -330,7 +328,7 @@ pub fn flow(
                 0.0,
                 PointMethod::Exact,
             );
-        } else if !p.is_infinite() || inf_by_lanczos {
+        } else if out.coef[pi].is_none() && (!p.is_infinite() || inf_by_lanczos) {
             lz_points.push(p);
             lz_index.push(pi);
         }

@@ -293,3 +293,103 @@ fn assemble(
         report,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel_matrix::Dense;
+
+    /// `A = diag(lambda)`: every function is known in closed form.
+    fn diag_case() -> (Dense, Vec<f64>, Mat<f64>) {
+        let lam: Vec<f64> = (0..60).map(|i| 1e-3 * 1.2f64.powi(i)).collect();
+        let k = Dense::new(Mat::from_fn(
+            60,
+            60,
+            |i, j| if i == j { lam[i] } else { 0.0 },
+        ))
+        .unwrap();
+        let b = Mat::from_fn(60, 2, |i, j| 1.0 + ((i + 3 * j) % 5) as f64);
+        (k, lam, b)
+    }
+
+    #[test]
+    fn matches_closed_form_functions_of_a_diagonal_matrix() {
+        let (k, lam, b) = diag_case();
+        let points = [
+            Point::Time(0.5),
+            Point::Time(30.0),
+            Point::Steps(7),
+            Point::Time(f64::INFINITY),
+        ];
+        let s = 0.1;
+        let lim = FunLimits {
+            tol: 1e-10,
+            max_basis: 60,
+            check_every: 4,
+        };
+        let r =
+            matrix_functions(&k, 0.0, b.as_ref(), &points, s, 0.0, lim, Par::Seq, None).unwrap();
+        for (pi, &p) in points.iter().enumerate() {
+            for j in 0..2 {
+                for i in 0..60 {
+                    let (dk, g) = factors(p, lam[i], s, 0.0);
+                    let (c, d) = (g * b[(i, j)], dk * b[(i, j)]);
+                    let sc = (1.0 / lam[0]) * 5.0;
+                    assert!((r.coef[pi][(i, j)] - c).abs() <= 1e-9 * sc, "{p} c {i} {j}");
+                    assert!(
+                        (r.resid[pi][(i, j)] - d).abs() <= 1e-9 * 5.0,
+                        "{p} d {i} {j}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn factors_are_the_dense_paths() {
+        assert_eq!(
+            factors(Point::Time(2.0), 0.5, 1.0, 0.0),
+            (flow_decay(0.5, 1.0, 2.0), flow_gain(0.5, 1.0, 2.0))
+        );
+        // below the cutoff: exactly a null mode
+        assert_eq!(factors(Point::Time(2.0), 1e-20, 1.0, 1e-15), (1.0, 2.0));
+        assert_eq!(
+            factors(Point::Time(f64::INFINITY), 1e-20, 1.0, 1e-15),
+            (1.0, 0.0)
+        );
+        assert_eq!(
+            factors(Point::Time(f64::INFINITY), 4.0, 1.0, 1e-15),
+            (0.0, 0.25)
+        );
+        let (d, g) = factors(Point::Steps(2), 1.0, 0.5, 0.0); // (1 - 1/2)^2, (1 - 1/4) / 1
+        assert!(
+            (d - 0.25).abs() < 1e-16 && (g - 0.75).abs() < 1e-16,
+            "{d} {g}"
+        );
+    }
+
+    #[test]
+    fn too_small_a_basis_is_a_numerical_error() {
+        let (k, _, b) = diag_case();
+        let lim = FunLimits {
+            tol: 1e-12,
+            max_basis: 3,
+            check_every: 1,
+        };
+        let e = matrix_functions(
+            &k,
+            0.0,
+            b.as_ref(),
+            &[Point::Time(1e3)],
+            1.0,
+            0.0,
+            lim,
+            Par::Seq,
+            None,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(e.contains("did not reach"), "{e}");
+    }
+}

@@ -31,6 +31,7 @@
 pub mod cg;
 pub mod flow;
 pub mod funcs;
+mod infinite;
 mod krylov;
 pub mod options;
 pub mod precond;

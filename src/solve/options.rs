@@ -34,7 +34,7 @@ pub struct SolveOptions {
     pub max_basis: usize,
     /// Lanczos steps between error checks.
     pub check_every: usize,
-    /// Most Lanczos steps of the spectrum summary.
+    /// Most Lanczos steps of the spectrum summary (default 500, as the dense path's Lanczos).
     pub spectrum_iter: usize,
 }
 
@@ -46,7 +46,7 @@ impl Default for SolveOptions {
             cg: CgOptions::default(),
             max_basis: 1000,
             check_every: 8,
-            spectrum_iter: 300,
+            spectrum_iter: 500,
         }
     }
 }

@@ -88,6 +88,13 @@ pub fn spectrum_summary(
     loop {
         l.step(k, ridge, par)?;
         steps += 1;
+        // the m x m eigenproblem costs O(m^3): check at min_steps, then every 5 steps
+        let check = l.all_done()
+            || steps >= max_steps
+            || (steps >= min_steps && (steps - min_steps) % 5 == 0);
+        if !check {
+            continue;
+        }
         let s = summarise(&l, n, ridge, steps)?;
         let conv =
             s.lambda_max_residual <= SPECTRUM_TOL * s.lambda_max.abs().max(f64::MIN_POSITIVE);
