@@ -255,3 +255,9 @@ def gp_inference(
         return namedtuple("Gaussians", names)(*(out[g] for g in names))
 
     return predict_fn
+
+
+def gradient_descent(*_args: Any, **_kwargs: Any) -> Any:
+    """Not supported: neural-tangents' momentum gradient descent on arbitrary losses.
+    Use :func:`gradient_descent_mse` (MSE, closed form)."""
+    raise NotImplementedError("ntk.nt: predict.gradient_descent (momentum, arbitrary loss) is not supported; use gradient_descent_mse")
