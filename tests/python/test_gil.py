@@ -35,9 +35,11 @@ def test_thread_progresses_during_kernel_call():
     stop.set()
     th.join()
     during = [t for t in ticks if t0 < t < t1]
-    # the call took a while, and the other thread kept running through it
+    # the call took a while, and the other thread kept running through it (with the GIL
+    # held it could not run at all: no tick would fall inside the call)
     assert t1 - t0 > 0.05
-    assert len(during) >= 0.25 * (t1 - t0) / 0.002, (len(during), t1 - t0)
+    assert len(during) >= 10, (len(during), t1 - t0)
+    assert max(during) - min(during) > 0.5 * (t1 - t0)  # throughout, not just at the edges
 
 
 def test_ctrl_c_interrupts_between_tiles():
