@@ -94,7 +94,7 @@ def test_grid_search(digits):
 def test_gaussian_process_regressor(digits):
     X, y = digits
     t = (y == 3).astype(float)
-    gpr = GaussianProcessRegressor(kernel=ConstantKernel(1.0) * NNGP(depth=2, w_std=1.4) + WhiteKernel(1e-2), random_state=0)
+    gpr = GaussianProcessRegressor(kernel=ConstantKernel(1.0) * NNGP(depth=2, w_std=1.4) + WhiteKernel(1e-2, noise_level_bounds=(1e-10, 1e1)), random_state=0)
     gpr.fit(X[:150], t[:150])
     mean, std = gpr.predict(X[150:], return_std=True)
     assert mean.shape == (90,) and np.all(std > 0)
