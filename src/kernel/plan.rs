@@ -213,6 +213,50 @@ impl<'a> KernelPlan<'a> {
         nngp: MatMut<'_, f64>,
         ntk: Option<MatMut<'_, f64>>,
     ) -> Result<()> {
+        self.tile_checked(rows, cols, nngp, ntk, false)
+    }
+
+    /// As [`KernelPlan::tile`] for a block on the diagonal of a symmetric kernel
+    /// (`rows == cols`, `x2 = None`): only entries on or below the diagonal are computed
+    /// (about half the work), exactly as the whole-kernel schedule computes its diagonal
+    /// tiles; entries above the diagonal are left unspecified.
+    ///
+    /// # Errors
+    /// As [`KernelPlan::tile`]; [`Error::Shape`] if the kernel is not symmetric or
+    /// `rows != cols`.
+    ///
+    /// ```
+    /// # use ntk::{kernel::KernelPlan, Activation, Network};
+    /// let x = faer::Mat::from_fn(5, 2, |i, j| (i as f64 + j as f64).sin());
+    /// let plan = KernelPlan::new(&Network::mlp(Activation::Erf, 2, 1.2, 0.1)?, x.as_ref(), None)?;
+    /// let (mut full, mut low) = (faer::Mat::zeros(5, 5), faer::Mat::zeros(5, 5));
+    /// plan.tile(0..5, 0..5, full.as_mut(), None)?;
+    /// plan.tile_lower(0..5, low.as_mut(), None)?;
+    /// assert_eq!(low[(4, 1)], full[(4, 1)]);
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
+    pub fn tile_lower(
+        &self,
+        rows: Range<usize>,
+        nngp: MatMut<'_, f64>,
+        ntk: Option<MatMut<'_, f64>>,
+    ) -> Result<()> {
+        if !self.is_symmetric() {
+            return Err(Error::Shape(
+                "tile_lower needs a symmetric kernel (x2 = None)".into(),
+            ));
+        }
+        self.tile_checked(rows.clone(), rows, nngp, ntk, true)
+    }
+
+    fn tile_checked(
+        &self,
+        rows: Range<usize>,
+        cols: Range<usize>,
+        nngp: MatMut<'_, f64>,
+        ntk: Option<MatMut<'_, f64>>,
+        lower_only: bool,
+    ) -> Result<()> {
         let (n1, n2) = self.shape();
         if rows.start > rows.end || rows.end > n1 || cols.start > cols.end || cols.end > n2 {
             return Err(Error::Shape(format!(
@@ -238,7 +282,7 @@ impl<'a> KernelPlan<'a> {
         // when the caller's views are laid out differently (e.g. transposed)
         let col_major = |m: &MatMut<'_, f64>| m.row_stride() == 1;
         if col_major(&nngp) && ntk.as_ref().is_none_or(col_major) {
-            self.tile_into(rows, cols, gram.as_mut(), nngp, ntk, false);
+            self.tile_into(rows, cols, gram.as_mut(), nngp, ntk, lower_only);
         } else {
             let mut k = Mat::zeros(want.0, want.1);
             let mut t = ntk.as_ref().map(|_| Mat::zeros(want.0, want.1));
@@ -248,7 +292,7 @@ impl<'a> KernelPlan<'a> {
                 gram.as_mut(),
                 k.as_mut(),
                 t.as_mut().map(|t| t.as_mut()),
-                false,
+                lower_only,
             );
             let mut nngp = nngp;
             nngp.copy_from(&k);

@@ -28,6 +28,11 @@ pub fn to_numpy<'py>(py: Python<'py>, m: MatRef<'_, f64>) -> Bound<'py, PyArray2
 }
 
 /// Stack equally shaped matrices into a `len x rows x cols` array.
-pub fn stack<'py>(py: Python<'py>, ms: &[Mat<f64>], rows: usize, cols: usize) -> Bound<'py, PyArray3<f64>> {
+pub fn stack<'py>(
+    py: Python<'py>,
+    ms: &[Mat<f64>],
+    rows: usize,
+    cols: usize,
+) -> Bound<'py, PyArray3<f64>> {
     Array3::from_shape_fn((ms.len(), rows, cols), |(t, i, j)| ms[t][(i, j)]).into_pyarray(py)
 }

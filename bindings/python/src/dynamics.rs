@@ -104,9 +104,7 @@ pub fn predict<'py>(
             x_test: view_opt(&x_test),
         },
         (Some(_), None) => {
-            return Err(value_error(
-                "a network needs the training inputs x_train",
-            ));
+            return Err(value_error("a network needs the training inputs x_train"));
         }
         (None, _) => KernelSource::Given(KernelSet {
             ntk_train: view_opt(&ntk_train),

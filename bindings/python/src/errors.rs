@@ -1,8 +1,11 @@
 //! `ntk::Error` -> Python exceptions: usage errors -> `ValueError`, memory -> `MemoryError`,
-//! I/O at run time -> `OSError`, numerical failures -> `ntk.NumericalError`.
+//! file errors -> `OSError` (`FileNotFoundError`, `PermissionError`), numerical failures ->
+//! `ntk.NumericalError`.
 
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyMemoryError, PyOSError, PyValueError};
+use pyo3::exceptions::{
+    PyException, PyFileNotFoundError, PyMemoryError, PyOSError, PyPermissionError, PyValueError,
+};
 use pyo3::prelude::*;
 
 create_exception!(
@@ -18,7 +21,11 @@ pub fn to_py(e: ntk::Error) -> PyErr {
     match e.root() {
         ntk::Error::Memory(_) => PyMemoryError::new_err(msg),
         ntk::Error::Numerical(_) => NumericalError::new_err(msg),
-        ntk::Error::Io { usage: false, .. } => PyOSError::new_err(msg),
+        ntk::Error::Io { source, .. } => match source.kind() {
+            std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
+            std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(msg),
+            _ => PyOSError::new_err(msg),
+        },
         _ if e.is_usage() => PyValueError::new_err(msg),
         _ => NumericalError::new_err(msg),
     }

@@ -26,7 +26,10 @@ fn owned(layers: &[(PyReadonlyArray2<'_, f64>, Option<PyReadonlyArray2<'_, f64>>
         .collect()
 }
 
-fn mlp(net: &str, layers: &[(PyReadonlyArray2<'_, f64>, Option<PyReadonlyArray2<'_, f64>>)]) -> PyResult<Mlp> {
+fn mlp(
+    net: &str,
+    layers: &[(PyReadonlyArray2<'_, f64>, Option<PyReadonlyArray2<'_, f64>>)],
+) -> PyResult<Mlp> {
     let net = network::parse(net)?;
     Mlp::from_layers(&net, owned(layers)).py_err()
 }
@@ -50,8 +53,7 @@ pub fn mlp_init<'py>(
     let m = py
         .detach(|| Mlp::init_with_outputs(&net, d_in, &w, outputs, seed))
         .py_err()?;
-    Ok(m
-        .layers()
+    Ok(m.layers()
         .iter()
         .map(|l| (to_numpy(py, l.w()), l.b().map(|b| to_numpy(py, b))))
         .collect())
@@ -63,7 +65,10 @@ pub fn mlp_init<'py>(
 pub fn mlp_apply<'py>(
     py: Python<'py>,
     net: &str,
-    layers: Vec<(PyReadonlyArray2<'py, f64>, Option<PyReadonlyArray2<'py, f64>>)>,
+    layers: Vec<(
+        PyReadonlyArray2<'py, f64>,
+        Option<PyReadonlyArray2<'py, f64>>,
+    )>,
     x: PyReadonlyArray2<'py, f64>,
     threads: usize,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
@@ -81,7 +86,10 @@ pub fn mlp_apply<'py>(
 pub fn empirical_kernels<'py>(
     py: Python<'py>,
     net: &str,
-    layers: Vec<(PyReadonlyArray2<'py, f64>, Option<PyReadonlyArray2<'py, f64>>)>,
+    layers: Vec<(
+        PyReadonlyArray2<'py, f64>,
+        Option<PyReadonlyArray2<'py, f64>>,
+    )>,
     x1: PyReadonlyArray2<'py, f64>,
     x2: Option<PyReadonlyArray2<'py, f64>>,
     threads: usize,
@@ -124,7 +132,13 @@ pub fn converge(
     let pc = profile.then(|| {
         let pw = profile_widths.unwrap_or_else(|| {
             let lo = widths.iter().copied().min().unwrap_or(1);
-            let hi = widths.iter().copied().filter(|&w| w <= 1024).max().unwrap_or(lo).max(lo);
+            let hi = widths
+                .iter()
+                .copied()
+                .filter(|&w| w <= 1024)
+                .max()
+                .unwrap_or(lo)
+                .max(lo);
             if hi > lo { vec![lo, hi] } else { vec![lo] }
         });
         let mut pc = ProfileConfig::scaled(pw, seeds);
@@ -153,7 +167,11 @@ pub fn converge(
 pub fn dataset<'py>(
     py: Python<'py>,
     name: &str,
-) -> PyResult<(Bound<'py, PyArray2<f64>>, Option<Bound<'py, PyArray1<i64>>>, String)> {
+) -> PyResult<(
+    Bound<'py, PyArray2<f64>>,
+    Option<Bound<'py, PyArray1<i64>>>,
+    String,
+)> {
     let ds = ntk::data::Dataset::parse(name).py_err()?;
     let l = py.detach(|| ds.load()).py_err()?;
     let labels = l
@@ -164,7 +182,10 @@ pub fn dataset<'py>(
 
 /// A matrix from a `.npy` or `.csv` file (float64).
 #[pyfunction]
-pub fn read_matrix<'py>(py: Python<'py>, path: std::path::PathBuf) -> PyResult<Bound<'py, PyArray2<f64>>> {
+pub fn read_matrix<'py>(
+    py: Python<'py>,
+    path: std::path::PathBuf,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let m = py.detach(|| ntk::io::read_matrix(&path)).py_err()?;
     Ok(to_numpy(py, m.as_ref()))
 }

@@ -86,7 +86,13 @@ pub fn kernels<'py>(
                         let cols = bj * TILE..((bj + 1) * TILE).min(n2);
                         let mut k = Mat::zeros(rows.len(), cols.len());
                         let mut t = compute_ntk.then(|| Mat::zeros(rows.len(), cols.len()));
-                        plan.tile(rows, cols, k.as_mut(), t.as_mut().map(|t| t.as_mut()))?;
+                        let t_mut = t.as_mut().map(|t| t.as_mut());
+                        if symmetric && bi == bj {
+                            // the lower half only, as the library's schedule does
+                            plan.tile_lower(rows, k.as_mut(), t_mut)?;
+                        } else {
+                            plan.tile(rows, cols, k.as_mut(), t_mut)?;
+                        }
                         Ok((bi, bj, k, t))
                     })
                     .collect()
@@ -115,18 +121,25 @@ pub fn kernels<'py>(
 }
 
 /// Write tile `(bi, bj)` into `out`; a symmetric kernel takes the tile's lower part
-/// (diagonal included) and mirrors it.
+/// (diagonal included) and mirrors it. Both passes write down the output's columns
+/// (contiguous); the transposed reads stay in the tile, which is in cache.
 fn place(out: &mut Mat<f64>, tile: &Mat<f64>, bi: usize, bj: usize, symmetric: bool) {
     let (r0, c0) = (bi * TILE, bj * TILE);
-    for jj in 0..tile.ncols() {
-        for ii in 0..tile.nrows() {
-            let (i, j) = (r0 + ii, c0 + jj);
-            if symmetric && j > i {
-                continue;
-            }
-            out[(i, j)] = tile[(ii, jj)];
-            if symmetric {
-                out[(j, i)] = tile[(ii, jj)];
+    let (nr, nc) = (tile.nrows(), tile.ncols());
+    for jj in 0..nc {
+        let lo = if symmetric && bi == bj { jj } else { 0 };
+        let src = tile.col(jj);
+        let mut dst = out.col_mut(c0 + jj);
+        for ii in lo..nr {
+            dst[r0 + ii] = src[ii];
+        }
+    }
+    if symmetric {
+        for ii in 0..nr {
+            let hi = if bi == bj { ii } else { nc };
+            let mut dst = out.col_mut(r0 + ii);
+            for jj in 0..hi {
+                dst[c0 + jj] = tile[(ii, jj)];
             }
         }
     }

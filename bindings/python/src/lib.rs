@@ -21,7 +21,10 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _ntk(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", ntk::VERSION)?;
-    m.add("NumericalError", m.py().get_type::<errors::NumericalError>())?;
+    m.add(
+        "NumericalError",
+        m.py().get_type::<errors::NumericalError>(),
+    )?;
     m.add_function(wrap_pyfunction!(network::network_json, m)?)?;
     m.add_function(wrap_pyfunction!(network::parse_activation, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::kernels, m)?)?;

@@ -26,8 +26,24 @@ pub fn parse_activation(name: &str) -> PyResult<String> {
 /// library appear without a change here).
 fn known() -> String {
     const CANDIDATES: &[&str] = &[
-        "relu", "erf", "selu", "leaky_relu", "gelu", "elu", "tanh", "sigmoid", "softplus",
-        "identity", "abs", "sign", "sin", "cos", "rbf", "swish", "silu", "hermite",
+        "relu",
+        "erf",
+        "selu",
+        "leaky_relu",
+        "gelu",
+        "elu",
+        "tanh",
+        "sigmoid",
+        "softplus",
+        "identity",
+        "abs",
+        "sign",
+        "sin",
+        "cos",
+        "rbf",
+        "swish",
+        "silu",
+        "hermite",
     ];
     CANDIDATES
         .iter()

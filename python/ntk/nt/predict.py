@@ -69,6 +69,13 @@ def _reg(diag_reg: float, absolute: bool) -> dict:
     return {"diag_reg": float(diag_reg), "diag_reg_relative": not absolute}
 
 
+def _regularized(k: np.ndarray, diag_reg: float, absolute: bool) -> np.ndarray:
+    """``k + r I`` with neural-tangents' ``r`` (``diag_reg``, times ``trace(k) / n`` unless
+    ``absolute``)."""
+    r = float(diag_reg) * (1.0 if absolute else np.trace(k) / k.shape[0])
+    return k + r * np.eye(k.shape[0]) if r != 0.0 else k
+
+
 def max_learning_rate(
     ntk_train_train: Any, y_train_size: Optional[int] = None, momentum: float = 0.0, eps: float = 1e-12
 ) -> float:
@@ -101,13 +108,13 @@ def gradient_descent_mse(
     reg = _reg(diag_reg, diag_reg_absolute_scale)
 
     def predict_fn(t: Any = None, fx_train_0: Any = 0.0, fx_test_0: Any = None, k_test_train: Any = None) -> Any:
+        if fx_test_0 is not None and k_test_train is None:
+            raise ValueError("`k_test_train` must be specified when computing test predictions (fx_test_0 is not None)")
         ts, shape = _ts(t)
-        f0 = _f0(fx_train_0, y, "fx_train_0")
-        kt = None if k_test_train is None else as2d(k_test_train, "k_test_train")
-        if kt is None and fx_test_0 is not None:
-            raise ValueError("fx_test_0 given without k_test_train")
-        ft0 = None
-        if kt is not None:
+        f0 = None if fx_train_0 is None else _f0(fx_train_0, y, "fx_train_0")
+        kt, ft0 = None, None
+        if fx_test_0 is not None:
+            kt = as2d(k_test_train, "k_test_train")
             ft0 = _f0(fx_test_0, np.zeros((kt.shape[0], y.shape[1])), "fx_test_0")
         ftr, fte = _ntk.flow(
             k, y, ts, learning_rate=float(learning_rate), loss="mean",
@@ -116,7 +123,8 @@ def gradient_descent_mse(
         ftr = _shape(ftr, shape, squeeze)
         if kt is None:
             return ftr
-        return ftr, _shape(fte, shape, squeeze)
+        fte = _shape(fte, shape, squeeze)
+        return fte if fx_train_0 is None else (ftr, fte)
 
     return predict_fn
 
@@ -159,10 +167,18 @@ def gradient_descent_mse_ensemble(
                         ntk_test_train=as2d(k_td.ntk, "k"))
         out = {}
         for g in names:
-            mean, cov = _ntk.ensemble(
-                g, as2d(k_dd.nngp, "k"), y, ts, ntk_train=as2d(k_dd.ntk, "k"),
-                learning_rate=float(learning_rate), loss="mean", **reg, **test,
-            )
+            if g == "nngp":
+                # neural-tangents regularizes the NNGP ensemble's prior too (the ridge acts as
+                # observation noise): the flow and the prior on the train set are K + r I
+                mean, cov = _ntk.ensemble(
+                    g, _regularized(as2d(k_dd.nngp, "k"), diag_reg, diag_reg_absolute_scale), y, ts,
+                    learning_rate=float(learning_rate), loss="mean", **test,
+                )
+            else:
+                mean, cov = _ntk.ensemble(
+                    g, as2d(k_dd.nngp, "k"), y, ts, ntk_train=as2d(k_dd.ntk, "k"),
+                    learning_rate=float(learning_rate), loss="mean", **reg, **test,
+                )
             mean = _shape(mean, shape, squeeze)
             cov = cov.reshape(shape + cov.shape[1:])
             out[g] = Gaussian(mean, cov) if compute_cov else mean
@@ -199,17 +215,49 @@ def gp_inference(
         names = ("nngp", "ntk") if get is None else ((get,) if isinstance(get, str) else tuple(get))
         out = {}
         for g in names:
-            k = _attr(k_train_train, g)
-            test = {}
-            if k_test_train is not None:
-                kt = _attr(k_test_train, g)
-                ktt = _attr(k_test_test, g) if k_test_test is not None else np.zeros((kt.shape[0],) * 2)
-                test = dict(nngp_test_train=kt, nngp_test=ktt)
-            mean, cov = _ntk.ensemble("nngp", k, y, [float("inf")], loss="mean", **reg, **test)
+            if g not in ("nngp", "ntk", "ntkgp"):
+                raise NotImplementedError(f"ntk.nt: get={g!r}: only 'nngp', 'ntk' and 'ntkgp'")
+            prior = "ntk" if g == "ntkgp" else g
+            k_dd = _attr(k_train_train, prior)
+            if k_test_train is None:
+                # train-set outputs: N(y_train, 0), as neural-tangents returns them
+                mean = y[:, 0] if squeeze else y.copy()
+                out[g] = Gaussian(mean, np.zeros_like(k_dd)) if k_test_test is not None else mean
+                continue
+            k_td = _attr(k_test_train, prior)
+            cov_wanted = k_test_test is not None
+            if g == "ntk" and cov_wanted:
+                # the NTK-trained ensemble at t = inf: needs NTK and NNGP matrices
+                if not (hasattr(k_train_train, "nngp") and hasattr(k_test_train, "nngp")):
+                    raise ValueError(
+                        'If "ntk" in get and k_test_test is given, k_train_train and k_test_train '
+                        "must carry both nngp and ntk (namedtuples with nngp and ntk attributes)"
+                    )
+                mean, cov = _ntk.ensemble(
+                    "ntk", _attr(k_train_train, "nngp"), y, [float("inf")], ntk_train=k_dd,
+                    ntk_test_train=k_td, nngp_test_train=_attr(k_test_train, "nngp"),
+                    nngp_test=_attr(k_test_test, "nngp"), loss="mean", **reg,
+                )
+            else:
+                # GP posterior with prior covariance k_dd (NNGP; NTK for 'ntkgp'; the mean of
+                # the NTK ensemble is the same formula)
+                # the GP posterior K_tt - K_td (K + r I)^-1 K_dt: the readout-trained ensemble
+                # at t = inf whose prior on the train set already includes the noise r I
+                k_tt = _attr(k_test_test, prior) if cov_wanted else np.zeros((k_td.shape[0],) * 2)
+                mean, cov = _ntk.ensemble(
+                    "nngp", _regularized(k_dd, diag_reg, diag_reg_absolute_scale), y, [float("inf")], nngp_test_train=k_td, nngp_test=k_tt,
+                    loss="mean",
+                )
             mean = mean[0][..., 0] if squeeze else mean[0]
-            out[g] = Gaussian(mean, cov[0]) if k_test_test is not None else mean
+            out[g] = Gaussian(mean, cov[0]) if cov_wanted else mean
         if isinstance(get, str):
             return out[get]
         return namedtuple("Gaussians", names)(*(out[g] for g in names))
 
     return predict_fn
+
+
+def gradient_descent(*_args: Any, **_kwargs: Any) -> Any:
+    """Not supported: neural-tangents' momentum gradient descent on arbitrary losses.
+    Use :func:`gradient_descent_mse` (MSE, closed form)."""
+    raise NotImplementedError("ntk.nt: predict.gradient_descent (momentum, arbitrary loss) is not supported; use gradient_descent_mse")
