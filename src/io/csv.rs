@@ -10,8 +10,8 @@
 //!   skipped. A UTF-8 byte-order mark and Windows line endings are accepted.
 //! - The first remaining row is a header iff any of its fields fails to parse as a number
 //!   (so a header made only of numbers is read as data).
-//! - Fields are trimmed; a quoted field (`"1.5"`) is unquoted (CSV quoting rules for comma-
-//!   and tab-separated input, one pair of surrounding quotes for whitespace-separated input).
+//! - Fields are trimmed; a quoted field (`"1.5"`) is unquoted (CSV quoting rules, and one
+//!   remaining pair of surrounding quotes, e.g. around a field with blanks before its quote).
 //! - Every row must have as many fields as the first data row; a ragged row or a non-numeric
 //!   field is an error naming the line (and column).
 //! - `nan` and `inf` parse; rejecting them is the job of [`crate::io::check_finite`].
@@ -169,6 +169,10 @@ pub fn parse_csv(text: &str, name: impl AsRef<Path>) -> Result<Mat<f64>> {
                 .comment(Some(b'#'))
                 .trim(::csv::Trim::All)
                 .from_reader(text.as_bytes());
+            // line numbers from byte offsets (the reader's own line count skips comments)
+            let starts: Vec<usize> = std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect();
             let mut record = ::csv::StringRecord::new();
             loop {
                 match reader.read_record(&mut record) {
@@ -176,11 +180,13 @@ pub fn parse_csv(text: &str, name: impl AsRef<Path>) -> Result<Mat<f64>> {
                     Ok(true) => {}
                     Err(e) => return Err(perr(name, format!("malformed CSV: {e}"))),
                 }
-                let lineno = record.position().map_or(0, |p| p.line() as usize);
+                let byte = record.position().map_or(0, |p| p.byte() as usize);
+                let lineno = starts.partition_point(|&s| s <= byte);
                 if record.iter().all(str::is_empty) {
                     continue; // a line of blanks
                 }
-                let fields: Vec<&str> = record.iter().collect();
+                // `clean` also unquotes a field with blanks around its quotes (` "1.5" `)
+                let fields: Vec<&str> = record.iter().map(clean).collect();
                 rows.push(lineno, &fields)?;
             }
         }
