@@ -66,9 +66,14 @@ fn create_temp(path: &Path) -> Result<tempfile::NamedTempFile> {
     let name = file_name(path)?;
     let dir = parent_dir(path);
     let mut reg = temps();
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}.tmp-"))
-        .rand_bytes(8)
+    let prefix = format!(".{name}.tmp-");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).rand_bytes(8);
+    // an output gets the permissions of any new file (0666 less the umask), not tempfile's
+    // private 0600
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let tmp = builder
         .tempfile_in(&dir)
         .map_err(|e| describe_dir_error(path, &dir, e))?;
     reg.push(tmp.path().to_path_buf());
@@ -633,6 +638,18 @@ mod tests {
         assert!(t.commit().is_err());
         assert!(!temps().iter().any(|p| p.starts_with(&d)));
         assert!(entries(&d).is_empty(), "{:?}", entries(&d));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_the_permissions_of_a_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = scratch("mode");
+        write_atomic(&d.join("a.txt"), |w| w.write_all(b"a")).unwrap();
+        std::fs::write(d.join("b.txt"), b"b").unwrap();
+        let mode = |n: &str| std::fs::metadata(d.join(n)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("a.txt"), mode("b.txt"));
         std::fs::remove_dir_all(&d).unwrap();
     }
 
