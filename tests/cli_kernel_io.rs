@@ -23,7 +23,7 @@ const NET: [&str; 8] = [
     "--depth",
     "3",
     "--w-std",
-    "1.4142",
+    "1.5",
     "--b-std",
     "0.1",
 ];
@@ -52,7 +52,7 @@ fn fashion_mnist_from_a_directory_matches_the_library() {
     let (shape, data) = read_npy_f64(&out);
     assert_eq!(shape, vec![30, 30]);
     let f = ntk::data::FashionMnist::load(Some(&sample_dir()), Some(30), None).unwrap();
-    let net = ntk::Network::mlp(ntk::Activation::Relu, 3, 1.4142, 0.1).unwrap();
+    let net = ntk::Network::mlp(ntk::Activation::Relu, 3, 1.5, 0.1).unwrap();
     let k = ntk::kernel::kernels(&net, f.x_train.as_ref(), None, &Default::default()).unwrap();
     let t = k.ntk.unwrap();
     for j in 0..30 {
