@@ -19,7 +19,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let f = ntk::data::FashionMnist::load(None, Some(n), Some(1))?;
     let net = Network::mlp(Activation::Relu, 3, 2f64.sqrt(), 0.1)?;
     let plan = KernelPlan::new(&net, f.x_train.as_ref(), None)?;
-    let kopts = KernelOptions { threads, ..Default::default() };
+    let kopts = KernelOptions {
+        threads,
+        ..Default::default()
+    };
     let (a1, a2) = (dir.join("mem_nngp.npy"), dir.join("mem_ntk.npy"));
     let (b1, b2) = (dir.join("str_nngp.npy"), dir.join("str_ntk.npy"));
     for round in 0..2 {
@@ -32,9 +35,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         drop(k);
         let t = Instant::now();
         let mut tx = ntk::io::Transaction::new();
-        let o1 = Output { path: b1.clone(), writer: BufWriter::with_capacity(1 << 20, tx.stage(&b1)?) };
-        let o2 = Output { path: b2.clone(), writer: BufWriter::with_capacity(1 << 20, tx.stage(&b2)?) };
-        let opts = StreamOptions { kernel: kopts.clone(), ..Default::default() };
+        let o1 = Output {
+            path: b1.clone(),
+            writer: BufWriter::with_capacity(1 << 20, tx.stage(&b1)?),
+        };
+        let o2 = Output {
+            path: b2.clone(),
+            writer: BufWriter::with_capacity(1 << 20, tx.stage(&b2)?),
+        };
+        let opts = StreamOptions {
+            kernel: kopts.clone(),
+            ..Default::default()
+        };
         let (st, _, _) = stream_npy(&plan, &opts, Some(o1), Some(o2), None)?;
         tx.commit()?;
         let ts = t.elapsed().as_secs_f64();
@@ -47,7 +59,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     for (a, b) in [(&a1, &b1), (&a2, &b2)] {
-        assert!(std::fs::read(a)? == std::fs::read(b)?, "{} differs", b.display());
+        assert!(
+            std::fs::read(a)? == std::fs::read(b)?,
+            "{} differs",
+            b.display()
+        );
         std::fs::remove_file(a)?;
         std::fs::remove_file(b)?;
     }
