@@ -23,7 +23,7 @@ const NET: [&str; 8] = [
     "--depth",
     "3",
     "--w-std",
-    "1.4142",
+    "1.5",
     "--b-std",
     "0.1",
 ];
@@ -52,7 +52,7 @@ fn fashion_mnist_from_a_directory_matches_the_library() {
     let (shape, data) = read_npy_f64(&out);
     assert_eq!(shape, vec![30, 30]);
     let f = ntk::data::FashionMnist::load(Some(&sample_dir()), Some(30), None).unwrap();
-    let net = ntk::Network::mlp(ntk::Activation::Relu, 3, 1.4142, 0.1).unwrap();
+    let net = ntk::Network::mlp(ntk::Activation::Relu, 3, 1.5, 0.1).unwrap();
     let k = ntk::kernel::kernels(&net, f.x_train.as_ref(), None, &Default::default()).unwrap();
     let t = k.ntk.unwrap();
     for j in 0..30 {
@@ -69,14 +69,23 @@ fn fashion_mnist_from_a_directory_matches_the_library() {
 #[test]
 fn missing_fashion_mnist_names_both_ways() {
     let out = ntk()
-        .args(["kernel", "--dataset", "fashion-mnist", "--data-dir", "/nonexistent-ntk-data"])
+        .args([
+            "kernel",
+            "--dataset",
+            "fashion-mnist",
+            "--data-dir",
+            "/nonexistent-ntk-data",
+        ])
         .args(NET)
         .args(["--ntk-out", "/tmp/never-written.npy"])
         .assert()
         .code(2);
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(err.contains("--data-dir"), "{err}");
-    assert!(err.contains("apt-get install dataset-fashion-mnist"), "{err}");
+    assert!(
+        err.contains("apt-get install dataset-fashion-mnist"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -97,7 +106,10 @@ fn idx_inputs_plain_and_gz_give_the_same_kernel() {
         outs.push(std::fs::read(&out).unwrap());
     }
     assert_eq!(outs[0], outs[1]);
-    assert_eq!(read_npy_f64(&dir.path().join("t10k-images-idx3-ubyte.npy")).0, vec![50, 50]);
+    assert_eq!(
+        read_npy_f64(&dir.path().join("t10k-images-idx3-ubyte.npy")).0,
+        vec![50, 50]
+    );
 }
 
 #[test]
@@ -110,10 +122,18 @@ fn corrupt_idx_inputs_are_usage_errors() {
     let mut huge = good.clone();
     huge[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("trunc-idx3-ubyte", good[..good.len() - 100].to_vec(), "truncated"),
+        (
+            "trunc-idx3-ubyte",
+            good[..good.len() - 100].to_vec(),
+            "truncated",
+        ),
         ("magic-idx3-ubyte", wrong_magic, "not an IDX file"),
         ("huge-idx3-ubyte", huge, "more than"),
-        ("trunc-idx3-ubyte.gz", gz[..gz.len() / 2].to_vec(), "truncated"),
+        (
+            "trunc-idx3-ubyte.gz",
+            gz[..gz.len() / 2].to_vec(),
+            "truncated",
+        ),
         ("plain-idx3-ubyte.gz", good.clone(), "gzip"),
     ];
     for (name, bytes, msg) in cases {
@@ -142,7 +162,15 @@ fn f32_output_is_the_f64_output_rounded() {
     let (a, b) = (dir.path().join("a.npy"), dir.path().join("b.npy"));
     for (out, dtype) in [(&a, "f64"), (&b, "f32")] {
         ntk()
-            .args(["kernel", "--dataset", "circle:40", "--tile", "16", "--dtype", dtype])
+            .args([
+                "kernel",
+                "--dataset",
+                "circle:40",
+                "--tile",
+                "16",
+                "--dtype",
+                dtype,
+            ])
             .args(NET)
             .arg("--nngp-out")
             .arg(out)
@@ -153,7 +181,10 @@ fn f32_output_is_the_f64_output_rounded() {
     let bytes = std::fs::read(&b).unwrap();
     let hl = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
     let header = std::str::from_utf8(&bytes[10..10 + hl]).unwrap();
-    assert!(header.contains("'<f4'") && header.contains("(40, 40)"), "{header}");
+    assert!(
+        header.contains("'<f4'") && header.contains("(40, 40)"),
+        "{header}"
+    );
     let got: Vec<f32> = bytes[10 + hl..]
         .chunks(4)
         .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
@@ -187,8 +218,22 @@ fn interrupt(sig: i32, want_code: i32) {
     // exact SELU on 6000 points takes minutes on one thread; it is interrupted long before
     let mut child = std::process::Command::new(bin)
         .args([
-            "kernel", "--dataset", "circle:6000", "--activation", "selu", "--depth", "3",
-            "--w-std", "1", "--b-std", "0.1", "--threads", "1", "--tile", "64", "--quiet",
+            "kernel",
+            "--dataset",
+            "circle:6000",
+            "--activation",
+            "selu",
+            "--depth",
+            "3",
+            "--w-std",
+            "1",
+            "--b-std",
+            "0.1",
+            "--threads",
+            "1",
+            "--tile",
+            "64",
+            "--quiet",
         ])
         .arg("--nngp-out")
         .arg(dir.path().join("a.npy"))
@@ -212,7 +257,11 @@ fn interrupt(sig: i32, want_code: i32) {
         if let Some(status) = child.try_wait().unwrap() {
             panic!("ntk exited before it was signalled: {status}");
         }
-        assert!(Instant::now() < deadline, "no temporary output appeared: {:?}", names(dir.path()));
+        assert!(
+            Instant::now() < deadline,
+            "no temporary output appeared: {:?}",
+            names(dir.path())
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     // SAFETY: signalling our own child process.
@@ -229,7 +278,11 @@ fn interrupt(sig: i32, want_code: i32) {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(want_code), "{status}");
-    assert!(names(dir.path()).is_empty(), "left behind: {:?}", names(dir.path()));
+    assert!(
+        names(dir.path()).is_empty(),
+        "left behind: {:?}",
+        names(dir.path())
+    );
 }
 
 #[test]

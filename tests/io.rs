@@ -80,6 +80,7 @@ fn every_fixture_reads_exactly() {
         let m = match Format::from_path(&p).unwrap() {
             Format::Npy => io::read_npy(&p).unwrap(),
             Format::Text => io::read_csv(&p).unwrap(),
+            Format::Idx => io::read_idx(&p).unwrap(),
         };
         assert_matches(name, &m, shape, data);
         // read_matrix agrees wherever the data is valid

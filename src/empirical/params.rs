@@ -13,9 +13,9 @@
 //! `"b"`) means no bias (neural-tangents' `b_std=None`). Entries without parameters (`null`,
 //! `[]`, `{}`) are skipped; `W_shape`/`b_shape` are optional and checked when present. A
 //! top-level object with a `"params"` field (such as `empirical_ntk` itself) is accepted too.
-//! Numbers are written with Rust's shortest round-trip formatting and read back with Rust's
-//! correctly rounded parser (a small JSON reader of our own: `serde_json` without its
-//! `float_roundtrip` feature may be off by one ulp), so save-then-load is exact.
+//! Numbers are written with Rust's shortest round-trip formatting and read back correctly
+//! rounded (`serde_json` with its `float_roundtrip` feature; without it, it may be off by one
+//! ulp), so save-then-load is exact.
 
 use super::Mlp;
 use crate::{Error, Network, Result};
@@ -241,187 +241,29 @@ fn check_shape(shape: Option<&Value>, m: &Mat<f64>, idx: usize, what: &str) -> R
     }
 }
 
-/// A minimal JSON reader whose numbers are parsed by `str::parse::<f64>` (correctly rounded).
+/// JSON reading with exact numbers: `serde_json` with its `float_roundtrip` feature (enabled
+/// in Cargo.toml) parses every number correctly rounded, as `str::parse::<f64>` does; nesting
+/// is limited to [`MAX_DEPTH`](exact) levels (parameters files nest 3).
 mod exact {
-    use serde_json::{Map, Number, Value};
+    use serde_json::Value;
 
     /// Nesting deeper than this is rejected (parameters files nest 3 levels).
     const MAX_DEPTH: usize = 64;
 
-    struct P<'a> {
-        s: &'a [u8],
-        i: usize,
-    }
-
     pub(super) fn parse(text: &str) -> Result<Value, String> {
-        let mut p = P {
-            s: text.as_bytes(),
-            i: 0,
-        };
-        let v = p.value(0)?;
-        p.ws();
-        if p.i != p.s.len() {
-            return Err(p.err("trailing characters after the JSON value"));
+        let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if depth(&v) > MAX_DEPTH {
+            return Err(format!("nesting deeper than {MAX_DEPTH} levels"));
         }
         Ok(v)
     }
 
-    impl P<'_> {
-        fn err(&self, what: &str) -> String {
-            let line = 1 + self.s[..self.i.min(self.s.len())]
-                .iter()
-                .filter(|&&c| c == b'\n')
-                .count();
-            format!("{what} at line {line} (byte {})", self.i)
-        }
-        fn ws(&mut self) {
-            while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
-                self.i += 1;
-            }
-        }
-        fn eat(&mut self, lit: &str) -> bool {
-            if self.s[self.i..].starts_with(lit.as_bytes()) {
-                self.i += lit.len();
-                true
-            } else {
-                false
-            }
-        }
-        fn value(&mut self, depth: usize) -> Result<Value, String> {
-            if depth > MAX_DEPTH {
-                return Err(self.err("nesting too deep"));
-            }
-            self.ws();
-            let Some(&c) = self.s.get(self.i) else {
-                return Err(self.err("unexpected end of input"));
-            };
-            match c {
-                b'{' => {
-                    self.i += 1;
-                    let mut m = Map::new();
-                    self.ws();
-                    if self.eat("}") {
-                        return Ok(Value::Object(m));
-                    }
-                    loop {
-                        self.ws();
-                        if self.s.get(self.i) != Some(&b'"') {
-                            return Err(self.err("expected a string key"));
-                        }
-                        let k = self.string()?;
-                        self.ws();
-                        if !self.eat(":") {
-                            return Err(self.err("expected ':'"));
-                        }
-                        let v = self.value(depth + 1)?;
-                        m.insert(k, v);
-                        self.ws();
-                        if self.eat(",") {
-                            continue;
-                        }
-                        if self.eat("}") {
-                            return Ok(Value::Object(m));
-                        }
-                        return Err(self.err("expected ',' or '}'"));
-                    }
-                }
-                b'[' => {
-                    self.i += 1;
-                    let mut a = Vec::new();
-                    self.ws();
-                    if self.eat("]") {
-                        return Ok(Value::Array(a));
-                    }
-                    loop {
-                        a.push(self.value(depth + 1)?);
-                        self.ws();
-                        if self.eat(",") {
-                            continue;
-                        }
-                        if self.eat("]") {
-                            return Ok(Value::Array(a));
-                        }
-                        return Err(self.err("expected ',' or ']'"));
-                    }
-                }
-                b'"' => Ok(Value::String(self.string()?)),
-                b't' if self.eat("true") => Ok(Value::Bool(true)),
-                b'f' if self.eat("false") => Ok(Value::Bool(false)),
-                b'n' if self.eat("null") => Ok(Value::Null),
-                b'N' if self.eat("NaN") => Err(self.err("NaN is not a valid parameter value")),
-                b'-' | b'0'..=b'9' | b'I' => {
-                    let start = self.i;
-                    while self.i < self.s.len()
-                        && matches!(
-                            self.s[self.i],
-                            b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
-                        )
-                    {
-                        self.i += 1;
-                    }
-                    let tok = std::str::from_utf8(&self.s[start..self.i])
-                        .map_err(|_| self.err("invalid number"))?;
-                    if tok.is_empty() || tok == "-" {
-                        return Err(self.err("invalid number (Infinity is not allowed)"));
-                    }
-                    let v: f64 = tok
-                        .parse()
-                        .map_err(|_| self.err(&format!("invalid number `{tok}`")))?;
-                    if !v.is_finite() {
-                        return Err(self.err(&format!("number `{tok}` overflows f64")));
-                    }
-                    if let (false, Ok(u)) = (tok.contains(['.', 'e', 'E']), tok.parse::<u64>()) {
-                        return Ok(Value::Number(Number::from(u)));
-                    }
-                    Number::from_f64(v)
-                        .map(Value::Number)
-                        .ok_or_else(|| self.err("invalid number"))
-                }
-                _ => Err(self.err(&format!("unexpected character `{}`", c as char))),
-            }
-        }
-        fn string(&mut self) -> Result<String, String> {
-            self.i += 1; // opening quote
-            let mut out = Vec::new();
-            while let Some(&c) = self.s.get(self.i) {
-                self.i += 1;
-                match c {
-                    b'"' => {
-                        return String::from_utf8(out)
-                            .map_err(|_| self.err("invalid UTF-8 in string"));
-                    }
-                    b'\\' => {
-                        let Some(&e) = self.s.get(self.i) else { break };
-                        self.i += 1;
-                        match e {
-                            b'"' | b'\\' | b'/' => out.push(e),
-                            b'n' => out.push(b'\n'),
-                            b't' => out.push(b'\t'),
-                            b'r' => out.push(b'\r'),
-                            b'b' => out.push(8),
-                            b'f' => out.push(12),
-                            b'u' => {
-                                let hex = self
-                                    .s
-                                    .get(self.i..self.i + 4)
-                                    .ok_or_else(|| self.err("bad \\u escape"))?;
-                                let code = u32::from_str_radix(
-                                    std::str::from_utf8(hex).unwrap_or("x"),
-                                    16,
-                                )
-                                .map_err(|_| self.err("bad \\u escape"))?;
-                                self.i += 4;
-                                let ch = char::from_u32(code).unwrap_or('\u{fffd}');
-                                let mut buf = [0u8; 4];
-                                out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                            }
-                            _ => return Err(self.err("bad escape in string")),
-                        }
-                    }
-                    _ => out.push(c),
-                }
-            }
-            Err(self.err("unterminated string"))
+    /// Nesting depth of arrays and objects (a scalar is 0).
+    fn depth(v: &Value) -> usize {
+        match v {
+            Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+            Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
+            _ => 0,
         }
     }
 

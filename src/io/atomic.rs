@@ -66,9 +66,14 @@ fn create_temp(path: &Path) -> Result<tempfile::NamedTempFile> {
     let name = file_name(path)?;
     let dir = parent_dir(path);
     let mut reg = temps();
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}.tmp-"))
-        .rand_bytes(8)
+    let prefix = format!(".{name}.tmp-");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).rand_bytes(8);
+    // an output gets the permissions of any new file (0666 less the umask), not tempfile's
+    // private 0600
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let tmp = builder
         .tempfile_in(&dir)
         .map_err(|e| describe_dir_error(path, &dir, e))?;
     reg.push(tmp.path().to_path_buf());
@@ -411,20 +416,18 @@ impl Transaction {
                 })?;
             }
         }
-        let staged = std::mem::take(&mut self.staged);
+        let mut staged = std::mem::take(&mut self.staged).into_iter();
         let mut reg = temps();
         let mut published: Vec<PathBuf> = Vec::new();
         let mut failure = None;
-        for mut s in staged {
+        for mut s in staged.by_ref() {
             let Some(tmp) = s.temp.take() else { continue };
             let tmp_path = tmp.path().to_path_buf();
-            match tmp.persist(&s.target) {
-                Ok(_) => {
-                    unregister(&mut reg, &tmp_path);
-                    published.push(s.target.clone());
-                }
+            let res = tmp.persist(&s.target);
+            unregister(&mut reg, &tmp_path);
+            match res {
+                Ok(_) => published.push(s.target.clone()),
                 Err(e) => {
-                    unregister(&mut reg, &tmp_path);
                     let _ = e.file.close();
                     failure = Some(Error::Io {
                         path: s.target.clone(),
@@ -435,12 +438,14 @@ impl Transaction {
                 }
             }
         }
-        // a failure drops (and removes) the remaining temporaries when `staged` goes out of
-        // scope; the outputs renamed before it are withdrawn
         if let Some(err) = failure {
+            // withdraw the outputs renamed before the failure; the remaining temporaries
+            // are removed by their drop, which takes the registry's lock: release it first
             for p in &published {
                 let _ = std::fs::remove_file(p);
             }
+            drop(reg);
+            drop(staged);
             return Err(err);
         }
         drop(reg);
@@ -624,12 +629,27 @@ mod tests {
         let sub = d.join("sub");
         std::fs::create_dir(&sub).unwrap();
         t.write(&sub.join("b.txt"), |w| w.write_all(b"b")).unwrap();
+        // an output staged after the failing one (its removal must not deadlock)
+        t.write(&d.join("c.txt"), |w| w.write_all(b"c")).unwrap();
         for e in std::fs::read_dir(&sub).unwrap() {
             std::fs::remove_file(e.unwrap().path()).unwrap();
         }
         std::fs::remove_dir(&sub).unwrap();
         assert!(t.commit().is_err());
+        assert!(!temps().iter().any(|p| p.starts_with(&d)));
         assert!(entries(&d).is_empty(), "{:?}", entries(&d));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_the_permissions_of_a_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = scratch("mode");
+        write_atomic(&d.join("a.txt"), |w| w.write_all(b"a")).unwrap();
+        std::fs::write(d.join("b.txt"), b"b").unwrap();
+        let mode = |n: &str| std::fs::metadata(d.join(n)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("a.txt"), mode("b.txt"));
         std::fs::remove_dir_all(&d).unwrap();
     }
 

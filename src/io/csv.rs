@@ -1,4 +1,6 @@
-//! A reader and writer for numeric delimited text (`.csv`, `.tsv`, `.txt`).
+//! A reader and writer for numeric delimited text (`.csv`, `.tsv`, `.txt`). Comma- and
+//! tab-separated input is split by the `csv` crate (RFC 4180 quoting, CRLF, BOM); numpy's
+//! whitespace-separated `savetxt` output by runs of whitespace.
 //!
 //! Reading rules:
 //! - The delimiter is chosen from the first non-blank, non-comment line: a comma if it has
@@ -8,7 +10,8 @@
 //!   skipped. A UTF-8 byte-order mark and Windows line endings are accepted.
 //! - The first remaining row is a header iff any of its fields fails to parse as a number
 //!   (so a header made only of numbers is read as data).
-//! - Fields are trimmed, and one pair of surrounding double quotes is removed.
+//! - Fields are trimmed; a quoted field (`"1.5"`) is unquoted (CSV quoting rules, and one
+//!   remaining pair of surrounding quotes, e.g. around a field with blanks before its quote).
 //! - Every row must have as many fields as the first data row; a ragged row or a non-numeric
 //!   field is an error naming the line (and column).
 //! - `nan` and `inf` parse; rejecting them is the job of [`crate::io::check_finite`].
@@ -35,17 +38,9 @@ impl Delim {
             Delim::Whitespace
         }
     }
-
-    fn split(self, line: &str) -> Vec<&str> {
-        match self {
-            Delim::Comma => line.split(',').map(clean).collect(),
-            Delim::Tab => line.split('\t').map(clean).collect(),
-            Delim::Whitespace => line.split_whitespace().map(clean).collect(),
-        }
-    }
 }
 
-/// Trim a field and strip one pair of surrounding double quotes.
+/// Trim a field and strip one pair of surrounding double quotes (whitespace-separated input).
 fn clean(field: &str) -> &str {
     let f = field.trim();
     f.strip_prefix('"')
@@ -66,57 +61,40 @@ fn perr(name: &Path, msg: impl Into<String>) -> Error {
     }
 }
 
-/// Parse numeric delimited text into a matrix, one row per data line. `name` is used in error
-/// messages only. An input with no data rows gives a `0 x d` matrix (`d = 0` without a header).
-///
-/// # Errors
-/// [`Error::Parse`] for a ragged row (`line 4: expected 3 fields (as in line 2), found 2; ...`)
-/// or a non-numeric field after the header (`line 5, column 2: cannot parse "abc" as a number; ...`).
-///
-/// ```
-/// let m = ntk::io::csv::parse_csv("a,b\n1,2\n\n3,4.5\n", "x.csv")?;
-/// assert_eq!((m.nrows(), m.ncols()), (2, 2));
-/// assert_eq!(m[(1, 1)], 4.5);
-/// let err = ntk::io::csv::parse_csv("1,2\n3\n", "x.csv").unwrap_err();
-/// assert!(err.to_string().contains("line 2"));
-/// # Ok::<(), ntk::Error>(())
-/// ```
-pub fn parse_csv(text: &str, name: impl AsRef<Path>) -> Result<Mat<f64>> {
-    let name = name.as_ref();
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut delim = None;
-    let mut ncols = 0usize;
-    let mut first_line = 0usize;
-    let mut seen_first_row = false;
-    let mut values: Vec<f64> = Vec::new();
-    for (idx, raw) in text.lines().enumerate() {
-        let lineno = idx + 1;
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let d = *delim.get_or_insert_with(|| Delim::detect(line));
-        let fields = d.split(line);
-        if !seen_first_row {
-            seen_first_row = true;
-            ncols = fields.len();
-            first_line = lineno;
+/// The rows seen so far: the column count, the first data line, the values.
+struct Rows<'n> {
+    name: &'n Path,
+    ncols: usize,
+    first_line: usize,
+    seen_first_row: bool,
+    values: Vec<f64>,
+}
+
+impl Rows<'_> {
+    /// Take one row (line `lineno`, 1-based) of fields.
+    fn push(&mut self, lineno: usize, fields: &[&str]) -> Result<()> {
+        if !self.seen_first_row {
+            self.seen_first_row = true;
+            self.ncols = fields.len();
+            self.first_line = lineno;
             if fields.iter().any(|f| number(f).is_none()) {
-                continue; // header row
+                return Ok(()); // header row
             }
-        } else if fields.len() != ncols {
+        } else if fields.len() != self.ncols {
             return Err(perr(
-                name,
+                self.name,
                 format!(
-                    "line {lineno}: expected {ncols} fields (as in line {first_line}), found {}; \
+                    "line {lineno}: expected {} fields (as in line {}), found {}; \
                      every row needs the same number of columns",
+                    self.ncols,
+                    self.first_line,
                     fields.len()
                 ),
             ));
         }
         for (c, f) in fields.iter().enumerate() {
             match number(f) {
-                Some(v) => values.push(v),
+                Some(v) => self.values.push(v),
                 None => {
                     let what = if f.is_empty() {
                         "empty field".to_string()
@@ -124,7 +102,7 @@ pub fn parse_csv(text: &str, name: impl AsRef<Path>) -> Result<Mat<f64>> {
                         format!("cannot parse {f:?} as a number")
                     };
                     return Err(perr(
-                        name,
+                        self.name,
                         format!(
                             "line {lineno}, column {}: {what}; only the first row may be a header, \
                              and all other fields must be numbers",
@@ -134,7 +112,87 @@ pub fn parse_csv(text: &str, name: impl AsRef<Path>) -> Result<Mat<f64>> {
                 }
             }
         }
+        Ok(())
     }
+}
+
+/// Parse numeric delimited text into a matrix, one row per data line. `name` is used in error
+/// messages only. An input with no data rows gives a `0 x d` matrix (`d = 0` without a header).
+///
+/// # Errors
+/// [`Error::Parse`] for a ragged row (`line 4: expected 3 fields (as in line 2), found 2; ...`),
+/// a non-numeric field after the header (`line 5, column 2: cannot parse "abc" as a number; ...`)
+/// or broken quoting.
+///
+/// ```
+/// let m = ntk::io::csv::parse_csv("a,b\n1,2\n\n3,4.5\n", "x.csv")?;
+/// assert_eq!((m.nrows(), m.ncols()), (2, 2));
+/// assert_eq!(m[(1, 1)], 4.5);
+/// let err = ntk::io::csv::parse_csv("1,2\n3\n", "x.csv").unwrap_err();
+/// assert!(err.to_string().contains("line 2"));
+/// // quoted fields, CRLF line ends and a byte-order mark
+/// let q = ntk::io::csv::parse_csv("\u{feff}\"x\",\"y, z\"\r\n\"1\",2\r\n", "q.csv")?;
+/// assert_eq!((q.nrows(), q[(0, 0)]), (1, 1.0));
+/// # Ok::<(), ntk::Error>(())
+/// ```
+pub fn parse_csv(text: &str, name: impl AsRef<Path>) -> Result<Mat<f64>> {
+    let name = name.as_ref();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut rows = Rows {
+        name,
+        ncols: 0,
+        first_line: 0,
+        seen_first_row: false,
+        values: Vec::new(),
+    };
+    let data_line = |l: &&str| {
+        let l = l.trim();
+        !l.is_empty() && !l.starts_with('#')
+    };
+    let Some(first) = text.lines().find(data_line) else {
+        return Ok(Mat::zeros(0, 0));
+    };
+    match Delim::detect(first) {
+        Delim::Whitespace => {
+            for (idx, line) in text.lines().enumerate() {
+                if data_line(&line) {
+                    let fields: Vec<&str> = line.split_whitespace().map(clean).collect();
+                    rows.push(idx + 1, &fields)?;
+                }
+            }
+        }
+        d => {
+            let mut reader = ::csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(if d == Delim::Comma { b',' } else { b'\t' })
+                .comment(Some(b'#'))
+                .trim(::csv::Trim::All)
+                .from_reader(text.as_bytes());
+            // line numbers from byte offsets (the reader's own line count skips comments)
+            let starts: Vec<usize> = std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect();
+            let mut record = ::csv::StringRecord::new();
+            loop {
+                match reader.read_record(&mut record) {
+                    Ok(false) => break,
+                    Ok(true) => {}
+                    Err(e) => return Err(perr(name, format!("malformed CSV: {e}"))),
+                }
+                let byte = record.position().map_or(0, |p| p.byte() as usize);
+                let lineno = starts.partition_point(|&s| s <= byte);
+                if record.iter().all(str::is_empty) {
+                    continue; // a line of blanks
+                }
+                // `clean` also unquotes a field with blanks around its quotes (` "1.5" `)
+                let fields: Vec<&str> = record.iter().map(clean).collect();
+                rows.push(lineno, &fields)?;
+            }
+        }
+    }
+    let ncols = rows.ncols;
+    let values = rows.values;
     let nrows = values.len().checked_div(ncols).unwrap_or(0);
     Ok(Mat::from_fn(nrows, ncols, |i, j| values[i * ncols + j]))
 }

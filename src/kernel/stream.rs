@@ -186,16 +186,19 @@ fn write_columns(
 ) -> std::io::Result<u64> {
     let mut n = 0u64;
     for j in 0..m.ncols() {
-        buf.clear();
+        let col = m.col(j);
+        buf.resize(col.nrows() * dtype.size(), 0);
         match dtype {
-            Dtype::F64 => m
-                .col(j)
-                .iter()
-                .for_each(|v| buf.extend_from_slice(&v.to_le_bytes())),
-            Dtype::F32 => m
-                .col(j)
-                .iter()
-                .for_each(|v| buf.extend_from_slice(&(*v as f32).to_le_bytes())),
+            Dtype::F64 => {
+                for (dst, v) in buf.chunks_exact_mut(8).zip(col.iter()) {
+                    dst.copy_from_slice(&v.to_le_bytes());
+                }
+            }
+            Dtype::F32 => {
+                for (dst, v) in buf.chunks_exact_mut(4).zip(col.iter()) {
+                    dst.copy_from_slice(&(*v as f32).to_le_bytes());
+                }
+            }
         }
         w.write_all(buf)?;
         n += buf.len() as u64;

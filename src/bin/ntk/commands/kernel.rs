@@ -76,9 +76,7 @@ fn parse_dtype(s: &str) -> Result<Dtype, String> {
 
 /// Refuse output names that are not `.npy` (the streamed writer writes `.npy` only).
 fn check_npy(flag: &str, p: &Path) -> anyhow::Result<()> {
-    let ok = p
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    let ok = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
     if ok {
         Ok(())
     } else {
@@ -104,7 +102,10 @@ fn check_disk(outputs: &[(&Path, u64)]) -> anyhow::Result<()> {
         let need: u64 = outputs
             .iter()
             .filter(|(q, _)| {
-                let d = q.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let d = q
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
                 ntk::io::atomic::device_of(d) == dev
             })
             .map(|(_, b)| b)
@@ -174,15 +175,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     check_disk(&outs)?;
     let mut tx = ntk::io::Transaction::new();
-    let mut stage = |p: &Option<PathBuf>| -> anyhow::Result<Option<Output<BufWriter<std::fs::File>>>> {
-        Ok(match p {
-            Some(p) => Some(Output {
-                path: p.clone(),
-                writer: BufWriter::with_capacity(1 << 20, tx.stage(p)?),
-            }),
-            None => None,
-        })
-    };
+    let mut stage =
+        |p: &Option<PathBuf>| -> anyhow::Result<Option<Output<BufWriter<std::fs::File>>>> {
+            Ok(match p {
+                Some(p) => Some(Output {
+                    path: p.clone(),
+                    writer: BufWriter::with_capacity(1 << 20, tx.stage(p)?),
+                }),
+                None => None,
+            })
+        };
     let (nngp_out, ntk_out) = (stage(&args.nngp_out)?, stage(&args.ntk_out)?);
     // `Progress::set` needs `&mut`; the callback runs on this thread
     let progress = RefCell::new(Progress::new(
@@ -218,7 +220,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!(
             "{} kernel{} {n1} x {n2} ({}) in {:.3} s, {:.2} GB written as {} while computing \
              (compute waited {:.3} s for the disk) -> {}",
-            if opts.kernel.compute_ntk { "NNGP+NTK" } else { "NNGP" },
+            if opts.kernel.compute_ntk {
+                "NNGP+NTK"
+            } else {
+                "NNGP"
+            },
             if n1 == n2 && inputs.x2.is_none() {
                 " (symmetric)"
             } else {
