@@ -11,6 +11,7 @@
 //! elementwise recursion per entry (`pair.rs`, `columns.rs`), in parallel over tiles ([`KernelPlan`]).
 
 mod columns;
+mod gram;
 mod pair;
 mod plan;
 mod schedule;

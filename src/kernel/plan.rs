@@ -14,13 +14,12 @@
 //! ulps of |x||x'|, which near rho = +-1 leaves `s` with an error of ~1e-8 |x||x'|).
 
 use super::columns::{SlotMajor, input_column, relu_column};
+use super::gram::{Packed, gram as gram_block};
 use super::pair::Recursion;
 use crate::Activation;
 use crate::special::dd::{Dd, dot2_iter};
 use crate::{Error, Network, Result};
-use faer::linalg::matmul::matmul;
-use faer::linalg::matmul::triangular::{self, BlockStructure};
-use faer::{Accum, Mat, MatMut, MatRef, Par};
+use faer::{Mat, MatMut, MatRef};
 use std::ops::Range;
 
 /// Refine an entry with double-double arithmetic when `|rho| > REFINE`.
@@ -52,6 +51,9 @@ pub struct KernelPlan<'a> {
     /// The vectorized ReLU path's data: x1's variances slot-major, and sqrt of x2's
     /// (point-major). None for other activations or extreme variances (< 1e-100, > 1e100).
     relu_fast: Option<(SlotMajor, Vec<f64>)>,
+    /// The inputs packed for the Gram kernel (`gram.rs`); x2's only if it is given.
+    px1: Packed,
+    px2: Option<Packed>,
 }
 
 fn check_input(name: &str, x: MatRef<'_, f64>) -> Result<()> {
@@ -153,6 +155,8 @@ impl<'a> KernelPlan<'a> {
             vars1,
             vars2,
             relu_fast,
+            px1: Packed::new(x1),
+            px2: x2.map(Packed::new),
         })
     }
 
@@ -234,17 +238,19 @@ impl<'a> KernelPlan<'a> {
             }
         }
         let mut gram = Mat::zeros(rows.len(), cols.len());
+        let mut scratch = Vec::new();
         // the vectorized path needs column-major buffers; compute into our own and copy
         // when the caller's views are laid out differently (e.g. transposed)
         let col_major = |m: &MatMut<'_, f64>| m.row_stride() == 1;
         if col_major(&nngp) && ntk.as_ref().is_none_or(col_major) {
-            self.tile_into(rows, cols, gram.as_mut(), nngp, ntk, false);
+            self.tile_into(rows, cols, &mut scratch, gram.as_mut(), nngp, ntk, false);
         } else {
             let mut k = Mat::zeros(want.0, want.1);
             let mut t = ntk.as_ref().map(|_| Mat::zeros(want.0, want.1));
             self.tile_into(
                 rows,
                 cols,
+                &mut scratch,
                 gram.as_mut(),
                 k.as_mut(),
                 t.as_mut().map(|t| t.as_mut()),
@@ -259,12 +265,15 @@ impl<'a> KernelPlan<'a> {
         Ok(())
     }
 
-    /// The tile kernel: `gram` is scratch of shape rows x cols. With `lower_only`, entries
-    /// with global column > global row are skipped (diagonal tiles of a symmetric kernel).
+    /// The tile kernel: `gram` is scratch of shape rows x cols, `scratch` the Gram kernel's
+    /// (reused between calls). With `lower_only`, entries with global column > global row
+    /// are skipped (diagonal tiles of a symmetric kernel).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn tile_into(
         &self,
         rows: Range<usize>,
         cols: Range<usize>,
+        scratch: &mut Vec<f64>,
         mut gram: MatMut<'_, f64>,
         mut nngp: MatMut<'_, f64>,
         mut ntk: Option<MatMut<'_, f64>>,
@@ -275,31 +284,11 @@ impl<'a> KernelPlan<'a> {
         if nr == 0 || nc == 0 {
             return;
         }
-        let x2 = self.x2();
         // a diagonal tile of a symmetric kernel (r0 == c0) needs only its lower triangle
         let lower_only = lower_only && r0 == c0 && nr == nc;
-        if lower_only {
-            triangular::matmul(
-                gram.as_mut(),
-                BlockStructure::TriangularLower,
-                Accum::Replace,
-                self.x1.subrows(r0, nr),
-                BlockStructure::Rectangular,
-                x2.subrows(c0, nc).transpose(),
-                BlockStructure::Rectangular,
-                1.0,
-                Par::Seq,
-            );
-        } else {
-            matmul(
-                gram.as_mut(),
-                Accum::Replace,
-                self.x1.subrows(r0, nr),
-                x2.subrows(c0, nc).transpose(),
-                1.0,
-                Par::Seq,
-            );
-        }
+        // every entry is one fixed fma chain (gram.rs), so the bits do not depend on the
+        // tile's shape or position: tile() == compute() for any tile size and thread count
+        self.gram_tile(rows.clone(), cols.clone(), lower_only, scratch, gram.as_mut());
         let len = self.rec.vars_len();
         let (vars1, vars2) = (&self.vars1, self.vars2());
         let inv_d = 1.0 / self.d as f64;
@@ -390,6 +379,19 @@ impl<'a> KernelPlan<'a> {
                 }
             }
         }
+    }
+
+    /// The Gram block `x1[rows] x2[cols]^T` (only entries with column <= row if `lower`).
+    pub(crate) fn gram_tile(
+        &self,
+        rows: Range<usize>,
+        cols: Range<usize>,
+        lower: bool,
+        scratch: &mut Vec<f64>,
+        out: MatMut<'_, f64>,
+    ) {
+        let px2 = self.px2.as_ref().unwrap_or(&self.px1);
+        gram_block(&self.px1, rows, px2, cols, lower, scratch, out);
     }
 
     /// `(c, s)` of the input layer for entry (i, j), in double-double arithmetic.

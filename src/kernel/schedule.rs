@@ -104,12 +104,13 @@ pub(crate) fn run(
         blocks.par_iter().for_each_init(
             || {
                 (
+                    Vec::new(),
                     Mat::<f64>::zeros(t, t),
                     Mat::<f64>::zeros(t, t),
                     Mat::<f64>::zeros(t, t),
                 )
             },
-            |(gram, kb, tb), &(bi, bj)| {
+            |(scratch, gram, kb, tb), &(bi, bj)| {
                 let rows = bi * t..((bi + 1) * t).min(n1);
                 let cols = bj * t..((bj + 1) * t).min(n2);
                 let (nr, nc) = (rows.len(), cols.len());
@@ -117,6 +118,7 @@ pub(crate) fn run(
                 plan.tile_into(
                     rows.clone(),
                     cols.clone(),
+                    scratch,
                     gram.as_mut().submatrix_mut(0, 0, nr, nc),
                     kb.as_mut().submatrix_mut(0, 0, nr, nc),
                     out_t.map(|_| tb.as_mut().submatrix_mut(0, 0, nr, nc)),
@@ -189,4 +191,54 @@ fn check_finite(m: &Mat<f64>, what: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+impl KernelPlan<'_> {
+    /// Only the Gram part of [`KernelPlan::compute`]: the same tiles on the same pool, each
+    /// tile's `X1 X2^T` block computed into a per-thread scratch and dropped. For measuring
+    /// the Gram kernel's rate against a plain GEMM (`examples/limits.rs`); not a stable API.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for tile 0, [`Error::Numerical`] if no pool starts.
+    ///
+    /// ```
+    /// # use ntk::{kernel::{KernelOptions, KernelPlan}, Activation, Network};
+    /// let x = faer::Mat::from_fn(9, 3, |i, j| (i + j) as f64);
+    /// let plan = KernelPlan::new(&Network::mlp(Activation::Relu, 1, 1.0, 0.0)?, x.as_ref(), None)?;
+    /// plan.gram_only(&KernelOptions { tile: 4, ..Default::default() })?;
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
+    #[doc(hidden)]
+    pub fn gram_only(&self, opts: &KernelOptions) -> Result<()> {
+        if opts.tile == 0 {
+            return Err(Error::param("tile", "tile size must be at least 1"));
+        }
+        let t = opts.tile;
+        let (n1, n2) = self.shape();
+        let symmetric = self.is_symmetric();
+        let blocks: Vec<(usize, usize)> = (0..n1.div_ceil(t))
+            .flat_map(|bi| {
+                let last = if symmetric { bi + 1 } else { n2.div_ceil(t) };
+                (0..last).map(move |bj| (bi, bj))
+            })
+            .collect();
+        let work = || {
+            blocks.par_iter().for_each_init(
+                || (Vec::new(), Mat::<f64>::zeros(t, t)),
+                |(scratch, gram), &(bi, bj)| {
+                    let rows = bi * t..((bi + 1) * t).min(n1);
+                    let cols = bj * t..((bj + 1) * t).min(n2);
+                    let (nr, nc) = (rows.len(), cols.len());
+                    let g = gram.as_mut().submatrix_mut(0, 0, nr, nc);
+                    self.gram_tile(rows, cols, symmetric && bi == bj, scratch, g);
+                },
+            )
+        };
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.threads)
+            .build()
+            .map_err(|e| Error::Numerical(format!("cannot start a thread pool: {e}")))?
+            .install(work);
+        Ok(())
+    }
 }
