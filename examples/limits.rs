@@ -10,9 +10,9 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par, Side};
 use ntk::activation::{erf, relu, selu};
 use ntk::kernel::{KernelOptions, KernelPlan};
-use ntk::{Activation, Network};
 use ntk::rng::Rng;
 use ntk::special::fastmath::atan2_nonneg;
+use ntk::{Activation, Network};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -117,10 +117,20 @@ fn kernel_limits(n: usize, threads: usize, rng: &mut Rng) {
                 t_faer,
                 best_wall_cpu(1, || {
                     let p = Par::rayon(threads);
-                    matmul(c.as_mut(), Accum::Replace, x.as_ref(), x.transpose(), 1.0, p)
+                    matmul(
+                        c.as_mut(),
+                        Accum::Replace,
+                        x.as_ref(),
+                        x.transpose(),
+                        1.0,
+                        p,
+                    )
                 }),
             );
-            t_gram = min2(t_gram, best_wall_cpu(1, || plan.gram_only(&opts).expect("gram")));
+            t_gram = min2(
+                t_gram,
+                best_wall_cpu(1, || plan.gram_only(&opts).expect("gram")),
+            );
         }
     }
     for _ in 0..3 {

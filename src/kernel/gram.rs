@@ -373,9 +373,22 @@ mod tests {
             let (x, y) = (randn(n1, d, 1), randn(n2, d, 2));
             let (pa, pb) = (Packed::new(x.as_ref()), Packed::new(y.as_ref()));
             let mut scratch = Vec::new();
-            for (rows, cols) in [(0..n1, 0..n2), (3..n1 - 1, 5..7), (7..8, 2..n2), (1..12, 0..1)] {
+            for (rows, cols) in [
+                (0..n1, 0..n2),
+                (3..n1 - 1, 5..7),
+                (7..8, 2..n2),
+                (1..12, 0..1),
+            ] {
                 let mut g = Mat::zeros(rows.len(), cols.len());
-                gram(&pa, rows.clone(), &pb, cols.clone(), false, &mut scratch, g.as_mut());
+                gram(
+                    &pa,
+                    rows.clone(),
+                    &pb,
+                    cols.clone(),
+                    false,
+                    &mut scratch,
+                    g.as_mut(),
+                );
                 for (ii, i) in rows.clone().enumerate() {
                     for (jj, j) in cols.clone().enumerate() {
                         assert_eq!(g[(ii, jj)].to_bits(), chain(&x, i, &y, j).to_bits());

@@ -288,7 +288,13 @@ impl<'a> KernelPlan<'a> {
         let lower_only = lower_only && r0 == c0 && nr == nc;
         // every entry is one fixed fma chain (gram.rs), so the bits do not depend on the
         // tile's shape or position: tile() == compute() for any tile size and thread count
-        self.gram_tile(rows.clone(), cols.clone(), lower_only, scratch, gram.as_mut());
+        self.gram_tile(
+            rows.clone(),
+            cols.clone(),
+            lower_only,
+            scratch,
+            gram.as_mut(),
+        );
         let len = self.rec.vars_len();
         let (vars1, vars2) = (&self.vars1, self.vars2());
         let inv_d = 1.0 / self.d as f64;
@@ -471,7 +477,10 @@ mod tests {
                 let base_t = base.ntk.as_ref().unwrap();
                 for (tile, threads) in [(7, 2), (12, 1), (13, 2), (64, 0)] {
                     let k = run(tile, threads);
-                    assert!(k.nngp == base.nngp && k.ntk == base.ntk, "{act:?} {tile} {threads}");
+                    assert!(
+                        k.nngp == base.nngp && k.ntk == base.ntk,
+                        "{act:?} {tile} {threads}"
+                    );
                 }
                 for (rows, cols) in [(0..n1, 0..n2), (5..17, 3..22), (44..45, 0..4), (1..2, 1..2)] {
                     let mut k = Mat::zeros(rows.len(), cols.len());
@@ -487,5 +496,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// An NTK entry that overflows (standard parameterization: width q with q near f64's
+    /// limit) is reported as an error naming the first such entry in column-major order,
+    /// whatever the tile size or thread count; every variance is still finite.
+    #[test]
+    fn overflowing_entries_are_an_error_with_the_first_position() {
+        let mut x = randn(9, 40, 8);
+        for k in 0..40 {
+            x[(4, k)] *= 1e152;
+        }
+        let net = Network::mlp(Activation::Relu, 2, 1.0, 0.0)
+            .unwrap()
+            .standard(1_000_000)
+            .unwrap();
+        let plan = KernelPlan::new(&net, x.as_ref(), None).unwrap();
+        for (tile, threads) in [(2, 2), (256, 1)] {
+            let opts = KernelOptions {
+                tile,
+                threads,
+                ..Default::default()
+            };
+            let r = plan.compute(&opts, None).map(|k| k.ntk.unwrap()[(4, 4)]);
+            let Err(Error::Numerical(msg)) = r else {
+                panic!("expected a numerical error, got {r:?}");
+            };
+            assert!(msg.contains("NTK entry (4, 4)"), "{msg}");
+        }
+        let opts = KernelOptions {
+            compute_ntk: false,
+            ..Default::default()
+        };
+        assert!(plan.compute(&opts, None).is_ok());
     }
 }
