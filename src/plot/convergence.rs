@@ -265,7 +265,10 @@ fn legend_place(
     if let Some(first) = r.widths.first() {
         let (e0, w0) = (first.ntk_rel_err_mean, first.width as f64);
         if e0 > 0.0 && e0.is_finite() {
-            lines.push(vec![(0.0, uy(e0 * (xlo / w0).powf(-0.5))), (1.0, uy(e0 * (xhi / w0).powf(-0.5)))]);
+            lines.push(vec![
+                (0.0, uy(e0 * (xlo / w0).powf(-0.5))),
+                (1.0, uy(e0 * (xhi / w0).powf(-0.5))),
+            ]);
         }
     }
     for is_ntk in [true, false] {
@@ -281,7 +284,12 @@ fn legend_place(
                 means.push((x, uy(m)));
                 lines.push(vec![(x, uy((m - sd).max(ylo))), (x, uy((m + sd).min(yhi)))]);
             }
-            lines.extend(seeds.iter().filter(|e| **e > 0.0).map(|&e| vec![(x, uy(e))]));
+            lines.extend(
+                seeds
+                    .iter()
+                    .filter(|e| **e > 0.0)
+                    .map(|&e| vec![(x, uy(e))]),
+            );
         }
         lines.push(means);
     }

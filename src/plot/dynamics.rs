@@ -281,7 +281,10 @@ impl Chart {
         let (lw, lh) = super::legend_size(labels, 14.0);
         let (w, h) = root.dim_in_pixel();
         // the plot area: the canvas less the label areas, margins and caption
-        let (pw, ph) = ((w as f64 - 72.0 - 24.0).max(1.0), (h as f64 - 48.0 - 24.0 - 34.0).max(1.0));
+        let (pw, ph) = (
+            (w as f64 - 72.0 - 24.0).max(1.0),
+            (h as f64 - 48.0 - 24.0 - 34.0).max(1.0),
+        );
         let (fw, fh) = ((lw / pw).min(1.0), (lh / ph).min(0.9));
         let unit = |x: f64, y: f64| ((x - x0) / (x1 - x0), (y - y0) / (y1 - y0));
         let mut lines: Vec<Vec<(f64, f64)>> = Vec::new();

@@ -196,8 +196,8 @@ impl Figure for Chart {
             .margin_top(12)
             .margin_bottom(56)
             .margin_left(6)
-            .margin_right(16)
-            .y_label_area_size(64)
+            .margin_right(8)
+            .right_y_label_area_size(64)
             .build_cartesian_2d(0.0..1.0, blo..bhi)
             .map_err(super::err)?;
         cb.configure_mesh()

@@ -226,7 +226,11 @@ pub fn tidy_numbers(text: &str) -> String {
         let digits = num.chars().filter(char::is_ascii_digit).count();
         match num.parse::<f64>() {
             Ok(v) if digits > 6 && num.contains('.') => {
-                let mag = if v == 0.0 { 0 } else { v.log10().floor() as i32 };
+                let mag = if v == 0.0 {
+                    0
+                } else {
+                    v.log10().floor() as i32
+                };
                 let decimals = (3 - mag).max(0) as usize;
                 let s = format!("{v:.decimals$}");
                 let s = if s.contains('.') {
@@ -294,8 +298,12 @@ pub fn titled_lines<'a, DB: DrawingBackend>(
     let centred = style.pos(Pos::new(HPos::Center, VPos::Top));
     for (k, line) in lines.iter().enumerate() {
         let y = (k as u32 * line_height) as i32 + 4;
-        area.draw(&Text::new(line.as_str(), ((w / 2) as i32, y), centred.clone()))
-            .map_err(err)?;
+        area.draw(&Text::new(
+            line.as_str(),
+            ((w / 2) as i32, y),
+            centred.clone(),
+        ))
+        .map_err(err)?;
     }
     let used = lines.len() as u32 * line_height + 8;
     Ok(area.split_vertically(used).1)
@@ -316,7 +324,10 @@ pub fn emptiest_corner(lines: &[Vec<(f64, f64)>], w: f64, h: f64) -> (SeriesLabe
     // boxes: (x0, x1, y0, y1), with a small margin
     let (w, h) = (w + 0.03, h + 0.03);
     let corners = [
-        (SeriesLabelPosition::UpperRight, (1.0 - w, 1.0, 1.0 - h, 1.0)),
+        (
+            SeriesLabelPosition::UpperRight,
+            (1.0 - w, 1.0, 1.0 - h, 1.0),
+        ),
         (SeriesLabelPosition::UpperLeft, (0.0, w, 1.0 - h, 1.0)),
         (SeriesLabelPosition::LowerRight, (1.0 - w, 1.0, 0.0, h)),
         (SeriesLabelPosition::LowerLeft, (0.0, w, 0.0, h)),
@@ -335,7 +346,9 @@ pub fn emptiest_corner(lines: &[Vec<(f64, f64)>], w: f64, h: f64) -> (SeriesLabe
         }
         for seg in line.windows(2) {
             let ((ax, ay), (bx, by)) = (seg[0], seg[1]);
-            let steps = (((bx - ax).abs().max((by - ay).abs())) / 0.005).ceil().min(1e4) as usize;
+            let steps = (((bx - ax).abs().max((by - ay).abs())) / 0.005)
+                .ceil()
+                .min(1e4) as usize;
             for s in 0..=steps.max(1) {
                 let t = s as f64 / steps.max(1) as f64;
                 visit((ax + t * (bx - ax), ay + t * (by - ay)));
@@ -360,7 +373,10 @@ pub fn legend_size<'a>(labels: impl IntoIterator<Item = &'a str>, font_px: f64) 
         chars = chars.max(l.chars().count());
     }
     // DejaVu Sans averages ~0.55 em per character; 30 px for the swatch and padding
-    (chars as f64 * 0.56 * font_px + 44.0, rows as f64 * (font_px + 6.0) + 12.0)
+    (
+        chars as f64 * 0.56 * font_px + 44.0,
+        rows as f64 * (font_px + 6.0) + 12.0,
+    )
 }
 
 /// Tick labels for a log axis with many ticks: `1`, `2` and `5` times a power of ten get a
@@ -375,7 +391,10 @@ pub fn log_tick(v: f64) -> String {
         return String::new();
     }
     let m = v / 10f64.powf(v.log10().floor());
-    if [1.0, 2.0, 5.0, 10.0].iter().any(|n| (m - n).abs() < 1e-6 * n) {
+    if [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .any(|n| (m - n).abs() < 1e-6 * n)
+    {
         short_number(v)
     } else {
         String::new()
