@@ -5,7 +5,11 @@
 //! - [`register_fonts`] (idempotent; [`save`] calls it),
 //! - [`PALETTE`] / [`color`]: the Okabe–Ito colour-blind-safe palette,
 //! - [`font`]: text styles in the registered family,
-//! - [`Figure`] + [`save`]: draw once, write `<stem>.png` and `<stem>.svg`, each atomically.
+//! - [`Figure`] + [`save`]: draw once, write `<stem>.png` and `<stem>.svg`, each atomically,
+//! - readability: legends go to the corner whose box covers no data ([`emptiest_corner`],
+//!   [`legend_size`]; if every corner has data the chart adds an empty band at the top for
+//!   it), long titles and network descriptions are tidied ([`tidy_numbers`]) and wrapped
+//!   ([`wrap`], [`titled_lines`]), crowded log axes label only 1-2-5 ticks ([`log_tick`]).
 //!
 //! Charts: [`convergence()`] (error vs width, log-log), [`profile()`] (Jacot et al. Figure 1),
 //! [`heatmap()`] (a kernel matrix).
