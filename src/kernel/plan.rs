@@ -14,13 +14,12 @@
 //! ulps of |x||x'|, which near rho = +-1 leaves `s` with an error of ~1e-8 |x||x'|).
 
 use super::columns::{SlotMajor, input_column, relu_column};
+use super::gram::{Packed, gram as gram_block};
 use super::pair::Recursion;
 use crate::Activation;
 use crate::special::dd::{Dd, dot2_iter};
 use crate::{Error, Network, Result};
-use faer::linalg::matmul::matmul;
-use faer::linalg::matmul::triangular::{self, BlockStructure};
-use faer::{Accum, Mat, MatMut, MatRef, Par};
+use faer::{Mat, MatMut, MatRef};
 use std::ops::Range;
 
 /// Refine an entry with double-double arithmetic when `|rho| > REFINE`.
@@ -52,6 +51,9 @@ pub struct KernelPlan<'a> {
     /// The vectorized ReLU path's data: x1's variances slot-major, and sqrt of x2's
     /// (point-major). None for other activations or extreme variances (< 1e-100, > 1e100).
     relu_fast: Option<(SlotMajor, Vec<f64>)>,
+    /// The inputs packed for the Gram kernel (`gram.rs`); x2's only if it is given.
+    px1: Packed,
+    px2: Option<Packed>,
 }
 
 fn check_input(name: &str, x: MatRef<'_, f64>) -> Result<()> {
@@ -153,6 +155,8 @@ impl<'a> KernelPlan<'a> {
             vars1,
             vars2,
             relu_fast,
+            px1: Packed::new(x1),
+            px2: x2.map(Packed::new),
         })
     }
 
@@ -278,17 +282,19 @@ impl<'a> KernelPlan<'a> {
             }
         }
         let mut gram = Mat::zeros(rows.len(), cols.len());
+        let mut scratch = Vec::new();
         // the vectorized path needs column-major buffers; compute into our own and copy
         // when the caller's views are laid out differently (e.g. transposed)
         let col_major = |m: &MatMut<'_, f64>| m.row_stride() == 1;
         if col_major(&nngp) && ntk.as_ref().is_none_or(col_major) {
-            self.tile_into(rows, cols, gram.as_mut(), nngp, ntk, lower_only);
+            self.tile_into(rows, cols, &mut scratch, gram.as_mut(), nngp, ntk, lower_only);
         } else {
             let mut k = Mat::zeros(want.0, want.1);
             let mut t = ntk.as_ref().map(|_| Mat::zeros(want.0, want.1));
             self.tile_into(
                 rows,
                 cols,
+                &mut scratch,
                 gram.as_mut(),
                 k.as_mut(),
                 t.as_mut().map(|t| t.as_mut()),
@@ -303,12 +309,15 @@ impl<'a> KernelPlan<'a> {
         Ok(())
     }
 
-    /// The tile kernel: `gram` is scratch of shape rows x cols. With `lower_only`, entries
-    /// with global column > global row are skipped (diagonal tiles of a symmetric kernel).
+    /// The tile kernel: `gram` is scratch of shape rows x cols, `scratch` the Gram kernel's
+    /// (reused between calls). With `lower_only`, entries with global column > global row
+    /// are skipped (diagonal tiles of a symmetric kernel).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn tile_into(
         &self,
         rows: Range<usize>,
         cols: Range<usize>,
+        scratch: &mut Vec<f64>,
         mut gram: MatMut<'_, f64>,
         mut nngp: MatMut<'_, f64>,
         mut ntk: Option<MatMut<'_, f64>>,
@@ -319,31 +328,17 @@ impl<'a> KernelPlan<'a> {
         if nr == 0 || nc == 0 {
             return;
         }
-        let x2 = self.x2();
         // a diagonal tile of a symmetric kernel (r0 == c0) needs only its lower triangle
         let lower_only = lower_only && r0 == c0 && nr == nc;
-        if lower_only {
-            triangular::matmul(
-                gram.as_mut(),
-                BlockStructure::TriangularLower,
-                Accum::Replace,
-                self.x1.subrows(r0, nr),
-                BlockStructure::Rectangular,
-                x2.subrows(c0, nc).transpose(),
-                BlockStructure::Rectangular,
-                1.0,
-                Par::Seq,
-            );
-        } else {
-            matmul(
-                gram.as_mut(),
-                Accum::Replace,
-                self.x1.subrows(r0, nr),
-                x2.subrows(c0, nc).transpose(),
-                1.0,
-                Par::Seq,
-            );
-        }
+        // every entry is one fixed fma chain (gram.rs), so the bits do not depend on the
+        // tile's shape or position: tile() == compute() for any tile size and thread count
+        self.gram_tile(
+            rows.clone(),
+            cols.clone(),
+            lower_only,
+            scratch,
+            gram.as_mut(),
+        );
         let len = self.rec.vars_len();
         let (vars1, vars2) = (&self.vars1, self.vars2());
         let inv_d = 1.0 / self.d as f64;
@@ -436,6 +431,19 @@ impl<'a> KernelPlan<'a> {
         }
     }
 
+    /// The Gram block `x1[rows] x2[cols]^T` (only entries with column <= row if `lower`).
+    pub(crate) fn gram_tile(
+        &self,
+        rows: Range<usize>,
+        cols: Range<usize>,
+        lower: bool,
+        scratch: &mut Vec<f64>,
+        out: MatMut<'_, f64>,
+    ) {
+        let px2 = self.px2.as_ref().unwrap_or(&self.px1);
+        gram_block(&self.px1, rows, px2, cols, lower, scratch, out);
+    }
+
     /// `(c, s)` of the input layer for entry (i, j), in double-double arithmetic.
     #[cold]
     fn refine(&self, i: usize, j: usize) -> (f64, f64) {
@@ -472,4 +480,98 @@ fn pow2_scale(x: MatRef<'_, f64>, i: usize) -> f64 {
     }
     let e = m.log2().round().clamp(-1000.0, 1000.0);
     2f64.powi(-(e as i32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::KernelOptions;
+    use crate::rng::Rng;
+
+    fn randn(n: usize, d: usize, seed: u64) -> Mat<f64> {
+        let mut r = Rng::new(seed);
+        Mat::from_fn(n, d, |_, _| r.normal())
+    }
+
+    /// Any tile size, any thread count, and any block computed on its own give the same bits:
+    /// the Gram chain (gram.rs) and the recursion are both per entry. d = 300 crosses the
+    /// Gram kernel's depth chunk; n = 45 leaves partial 4-row panels and 12-row groups; a
+    /// duplicate row exercises the double-double refinement.
+    #[test]
+    fn tiles_threads_and_blocks_agree_bitwise() {
+        let mut x = randn(45, 300, 5);
+        for k in 0..300 {
+            x[(44, k)] = x[(3, k)];
+        }
+        let y = randn(22, 300, 6);
+        for act in [Activation::Relu, Activation::Erf] {
+            let net = Network::mlp(act, 2, 1.3, 0.2).unwrap();
+            for x2 in [None, Some(y.as_ref())] {
+                let plan = KernelPlan::new(&net, x.as_ref(), x2).unwrap();
+                let (n1, n2) = plan.shape();
+                let run = |tile, threads| {
+                    let opts = KernelOptions {
+                        tile,
+                        threads,
+                        ..Default::default()
+                    };
+                    plan.compute(&opts, None).unwrap()
+                };
+                let base = run(256, 1);
+                let base_t = base.ntk.as_ref().unwrap();
+                for (tile, threads) in [(7, 2), (12, 1), (13, 2), (64, 0)] {
+                    let k = run(tile, threads);
+                    assert!(
+                        k.nngp == base.nngp && k.ntk == base.ntk,
+                        "{act:?} {tile} {threads}"
+                    );
+                }
+                for (rows, cols) in [(0..n1, 0..n2), (5..17, 3..22), (44..45, 0..4), (1..2, 1..2)] {
+                    let mut k = Mat::zeros(rows.len(), cols.len());
+                    let mut t = Mat::zeros(rows.len(), cols.len());
+                    plan.tile(rows.clone(), cols.clone(), k.as_mut(), Some(t.as_mut()))
+                        .unwrap();
+                    for (ii, i) in rows.clone().enumerate() {
+                        for (jj, j) in cols.clone().enumerate() {
+                            assert_eq!(k[(ii, jj)].to_bits(), base.nngp[(i, j)].to_bits());
+                            assert_eq!(t[(ii, jj)].to_bits(), base_t[(i, j)].to_bits());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// An NTK entry that overflows (standard parameterization: width q with q near f64's
+    /// limit) is reported as an error naming the first such entry in column-major order,
+    /// whatever the tile size or thread count; every variance is still finite.
+    #[test]
+    fn overflowing_entries_are_an_error_with_the_first_position() {
+        let mut x = randn(9, 40, 8);
+        for k in 0..40 {
+            x[(4, k)] *= 1e152;
+        }
+        let net = Network::mlp(Activation::Relu, 2, 1.0, 0.0)
+            .unwrap()
+            .standard(1_000_000)
+            .unwrap();
+        let plan = KernelPlan::new(&net, x.as_ref(), None).unwrap();
+        for (tile, threads) in [(2, 2), (256, 1)] {
+            let opts = KernelOptions {
+                tile,
+                threads,
+                ..Default::default()
+            };
+            let r = plan.compute(&opts, None).map(|k| k.ntk.unwrap()[(4, 4)]);
+            let Err(Error::Numerical(msg)) = r else {
+                panic!("expected a numerical error, got {r:?}");
+            };
+            assert!(msg.contains("NTK entry (4, 4)"), "{msg}");
+        }
+        let opts = KernelOptions {
+            compute_ntk: false,
+            ..Default::default()
+        };
+        assert!(plan.compute(&opts, None).is_ok());
+    }
 }

@@ -10,8 +10,9 @@
 use super::plan::KernelPlan;
 use super::{KernelOptions, Kernels};
 use crate::{Error, Result};
-use faer::Mat;
+use faer::{Mat, MatMut};
 use rayon::prelude::*;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A raw view of an output matrix that tiles write disjoint blocks of.
@@ -32,8 +33,29 @@ impl Out {
             col_stride: m.col_stride(),
         }
     }
+
+    /// The block starting at (i0, j0) of shape nr x nc.
+    ///
     /// # Safety
-    /// (i, j) in bounds and not written concurrently by another tile.
+    /// The block is in bounds and no other live view overlaps it.
+    #[inline]
+    unsafe fn block<'b>(&self, i0: usize, j0: usize, nr: usize, nc: usize) -> MatMut<'b, f64> {
+        // SAFETY: forwarded from the caller; the output has unit row stride.
+        unsafe {
+            let p = self.ptr.offset(i0 as isize + j0 as isize * self.col_stride);
+            MatMut::from_raw_parts_mut(p, nr, nc, 1, self.col_stride)
+        }
+    }
+
+    /// # Safety
+    /// (i, j) in bounds and not accessed concurrently by another tile.
+    #[inline]
+    unsafe fn read(&self, i: usize, j: usize) -> f64 {
+        unsafe { *self.ptr.offset(i as isize + j as isize * self.col_stride) }
+    }
+
+    /// # Safety
+    /// (i, j) in bounds and not accessed concurrently by another tile.
     #[inline]
     unsafe fn write(&self, i: usize, j: usize, v: f64) {
         unsafe { *self.ptr.offset(i as isize + j as isize * self.col_stride) = v };
@@ -100,58 +122,74 @@ pub(crate) fn run(
     };
     let total = blocks.len();
     let done = AtomicUsize::new(0);
+    // the first non-finite entry in column-major order, (column, row), over all tiles
+    let bad = Mutex::new(None::<(usize, usize, bool)>);
     let work = || {
         blocks.par_iter().for_each_init(
-            || {
-                (
-                    Mat::<f64>::zeros(t, t),
-                    Mat::<f64>::zeros(t, t),
-                    Mat::<f64>::zeros(t, t),
-                )
-            },
-            |(gram, kb, tb), &(bi, bj)| {
+            || (Vec::new(), Mat::<f64>::zeros(t, t)),
+            |(scratch, gram), &(bi, bj)| {
                 let rows = bi * t..((bi + 1) * t).min(n1);
                 let cols = bj * t..((bj + 1) * t).min(n2);
                 let (nr, nc) = (rows.len(), cols.len());
                 let diag = symmetric && bi == bj;
+                let (r0, c0) = (rows.start, cols.start);
+                // SAFETY: block (bi, bj) (and its mirror (bj, bi), written below) belong to
+                // this tile only; the outputs outlive the parallel region.
+                let (kb, tb) = unsafe {
+                    (
+                        out_k.block(r0, c0, nr, nc),
+                        out_t.map(|o| o.block(r0, c0, nr, nc)),
+                    )
+                };
                 plan.tile_into(
                     rows.clone(),
                     cols.clone(),
+                    scratch,
                     gram.as_mut().submatrix_mut(0, 0, nr, nc),
-                    kb.as_mut().submatrix_mut(0, 0, nr, nc),
-                    out_t.map(|_| tb.as_mut().submatrix_mut(0, 0, nr, nc)),
+                    kb,
+                    tb,
                     diag,
                 );
-                // the block itself, column by column (contiguous writes)
-                for jj in 0..nc {
-                    for ii in 0..nr {
-                        let (i, j) = (rows.start + ii, cols.start + jj);
-                        if diag && j > i {
-                            continue;
-                        }
-                        // SAFETY: block (bi, bj) and its mirror (bj, bi) belong to this tile only.
-                        unsafe {
-                            out_k.write(i, j, kb[(ii, jj)]);
-                            if let Some(o) = out_t {
-                                o.write(i, j, tb[(ii, jj)]);
+                // finiteness, while the block is in cache
+                for (o, is_ntk) in [(Some(out_k), false), (out_t, true)] {
+                    let Some(o) = o else { continue };
+                    for jj in 0..nc {
+                        let i_first = if diag { jj } else { 0 };
+                        for ii in i_first..nr {
+                            // SAFETY: as above.
+                            if !unsafe { o.read(r0 + ii, c0 + jj) }.is_finite() {
+                                let (i, j) = (r0 + ii, c0 + jj);
+                                // in a symmetric kernel the mirror (j, i) comes first
+                                let key = if symmetric {
+                                    (i.min(j), i.max(j))
+                                } else {
+                                    (j, i)
+                                };
+                                let mut b = bad.lock().unwrap_or_else(|e| e.into_inner());
+                                let cand = (key.0, key.1, is_ntk);
+                                if b.is_none_or(|cur| {
+                                    (cand.2, cand.0, cand.1) < (cur.2, cur.0, cur.1)
+                                }) {
+                                    *b = Some(cand);
+                                }
                             }
                         }
                     }
                 }
-                // its mirror (j, i), again column by column of the output (the transposed
-                // reads stay in the tile scratch, which is in cache)
+                // the mirror (j, i), column by column of the output (the transposed reads
+                // are of the block just written, still in cache)
                 if symmetric {
                     for ii in 0..nr {
                         for jj in 0..nc {
-                            let (i, j) = (rows.start + ii, cols.start + jj);
+                            let (i, j) = (r0 + ii, c0 + jj);
                             if j >= i {
                                 continue;
                             }
                             // SAFETY: as above.
                             unsafe {
-                                out_k.write(j, i, kb[(ii, jj)]);
+                                out_k.write(j, i, out_k.read(i, j));
                                 if let Some(o) = out_t {
-                                    o.write(j, i, tb[(ii, jj)]);
+                                    o.write(j, i, o.read(i, j));
                                 }
                             }
                         }
@@ -169,24 +207,70 @@ pub(crate) fn run(
         .build()
         .map_err(|e| Error::Numerical(format!("cannot start a thread pool: {e}")))?
         .install(work);
-    check_finite(&nngp, "NNGP")?;
-    if let Some(t) = &ntk {
-        check_finite(t, "NTK")?;
+    if let Some((j, i, is_ntk)) = bad.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        let (what, m) = if is_ntk {
+            ("NTK", ntk.as_ref().unwrap_or(&nngp))
+        } else {
+            ("NNGP", &nngp)
+        };
+        return Err(non_finite(what, i, j, m[(i, j)]));
     }
     Ok(Kernels { nngp, ntk })
 }
 
-fn check_finite(m: &Mat<f64>, what: &str) -> Result<()> {
-    for j in 0..m.ncols() {
-        for i in 0..m.nrows() {
-            if !m[(i, j)].is_finite() {
-                return Err(Error::Numerical(format!(
-                    "the {what} entry ({i}, {j}) is {}: the network's scale overflows f64 \
-                     (w_std^(2 depth) too large); use a smaller w_std or depth",
-                    m[(i, j)]
-                )));
-            }
+fn non_finite(what: &str, i: usize, j: usize, v: f64) -> Error {
+    Error::Numerical(format!(
+        "the {what} entry ({i}, {j}) is {v}: the network's scale overflows f64 \
+         (w_std^(2 depth) too large); use a smaller w_std or depth"
+    ))
+}
+
+impl KernelPlan<'_> {
+    /// Only the Gram part of [`KernelPlan::compute`]: the same tiles on the same pool, each
+    /// tile's `X1 X2^T` block computed into a per-thread scratch and dropped. For measuring
+    /// the Gram kernel's rate against a plain GEMM (`examples/limits.rs`); not a stable API.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for tile 0, [`Error::Numerical`] if no pool starts.
+    ///
+    /// ```
+    /// # use ntk::{kernel::{KernelOptions, KernelPlan}, Activation, Network};
+    /// let x = faer::Mat::from_fn(9, 3, |i, j| (i + j) as f64);
+    /// let plan = KernelPlan::new(&Network::mlp(Activation::Relu, 1, 1.0, 0.0)?, x.as_ref(), None)?;
+    /// plan.gram_only(&KernelOptions { tile: 4, ..Default::default() })?;
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
+    #[doc(hidden)]
+    pub fn gram_only(&self, opts: &KernelOptions) -> Result<()> {
+        if opts.tile == 0 {
+            return Err(Error::param("tile", "tile size must be at least 1"));
         }
+        let t = opts.tile;
+        let (n1, n2) = self.shape();
+        let symmetric = self.is_symmetric();
+        let blocks: Vec<(usize, usize)> = (0..n1.div_ceil(t))
+            .flat_map(|bi| {
+                let last = if symmetric { bi + 1 } else { n2.div_ceil(t) };
+                (0..last).map(move |bj| (bi, bj))
+            })
+            .collect();
+        let work = || {
+            blocks.par_iter().for_each_init(
+                || (Vec::new(), Mat::<f64>::zeros(t, t)),
+                |(scratch, gram), &(bi, bj)| {
+                    let rows = bi * t..((bi + 1) * t).min(n1);
+                    let cols = bj * t..((bj + 1) * t).min(n2);
+                    let (nr, nc) = (rows.len(), cols.len());
+                    let g = gram.as_mut().submatrix_mut(0, 0, nr, nc);
+                    self.gram_tile(rows, cols, symmetric && bi == bj, scratch, g);
+                },
+            )
+        };
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.threads)
+            .build()
+            .map_err(|e| Error::Numerical(format!("cannot start a thread pool: {e}")))?
+            .install(work);
+        Ok(())
     }
-    Ok(())
 }

@@ -420,6 +420,7 @@ fn compute_blocks(
                     plan.tile_into(
                         rows,
                         cols.clone(),
+                        &mut Vec::new(),
                         gram.as_mut(),
                         k.as_mut(),
                         tt.as_mut().map(|m| m.as_mut()),
@@ -506,6 +507,7 @@ fn upper_tile(
             plan.tile_into(
                 cols.clone(),
                 rows.clone(),
+                &mut Vec::new(),
                 gram.as_mut(),
                 lk.as_mut(),
                 lt.as_mut().map(|m| m.as_mut()),

@@ -204,15 +204,17 @@ pub fn build_packed<T: Entry>(
                     Mat::<f64>::zeros(b, b),
                     Mat::<f64>::zeros(b, b),
                     Mat::<f64>::zeros(b, b),
+                    Vec::new(),
                 )
             },
-            |(gram, kb, tb), ((ti, tj), kd, td)| {
+            |(gram, kb, tb, scratch), ((ti, tj), kd, td)| {
                 let (rows, cols) = (layout.rows(ti), layout.rows(tj));
                 let (nr, nc) = (rows.len(), cols.len());
                 let diag = ti == tj;
                 plan.tile_into(
                     rows.clone(),
                     cols.clone(),
+                    scratch,
                     gram.as_mut().submatrix_mut(0, 0, nr, nc),
                     kb.as_mut().submatrix_mut(0, 0, nr, nc),
                     want_ntk.then(|| tb.as_mut().submatrix_mut(0, 0, nr, nc)),

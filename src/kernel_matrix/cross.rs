@@ -143,6 +143,7 @@ pub fn cross_apply(
             plan.tile_into(
                 rows.clone(),
                 cols.clone(),
+                &mut Vec::new(),
                 gram.as_mut().submatrix_mut(0, 0, nr, nc),
                 kb.as_mut().submatrix_mut(0, 0, nr, nc),
                 tb.as_mut().map(|t| t.as_mut().submatrix_mut(0, 0, nr, nc)),
@@ -282,6 +283,7 @@ pub fn test_diagonal(
                 plan.tile_into(
                     rows.clone(),
                     rows,
+                    &mut Vec::new(),
                     g.as_mut(),
                     k.as_mut(),
                     t.as_mut().map(|t| t.as_mut()),
@@ -345,6 +347,7 @@ pub fn selected_rows(
             plan.tile_into(
                 r..r + 1,
                 cols.clone(),
+                &mut Vec::new(),
                 g.as_mut().subcols_mut(0, nc),
                 kr.as_mut().subcols_mut(0, nc),
                 t.as_ref().map(|_| tr.as_mut().subcols_mut(0, nc)),

@@ -3,7 +3,7 @@
 //! bars (+- one standard deviation), every seed as a faint dot, and a `width^{-1/2}` guide line
 //! through the smallest width's NTK error.
 
-use super::{Figure, color, font, save, short_number};
+use super::{Figure, color, font, save};
 use crate::Result;
 use crate::converge::ConvergenceReport;
 use plotters::coord::Shift;
@@ -76,6 +76,7 @@ impl Figure for Chart<'_> {
         }
         let (ylo, yhi) = (lo / 1.8, hi * 1.8);
         let (xlo, xhi) = (wmin / 1.6, wmax * 1.6);
+        let (corner, yhi) = legend_place(r, (xlo, xhi), (ylo, yhi), self.size());
         let title_area = root
             .titled(
                 "Finite-width kernels converge to the infinite-width limit",
@@ -83,17 +84,20 @@ impl Figure for Chart<'_> {
             )
             .map_err(super::err)?;
         let sub = format!(
-            "{}  |  data {} ({} points, d = {})  |  {} seed{} per width",
-            r.network.summary(),
+            "{} | data {} ({} points, d = {}) | {} seed{} per width",
+            super::tidy_numbers(&r.network.summary()),
             r.data,
             r.n_points,
             r.input_dim,
             r.seeds,
             if r.seeds == 1 { "" } else { "s" }
         );
-        let area = title_area
-            .titled(&sub, font(16.0).color(&RGBColor(80, 80, 80)))
-            .map_err(super::err)?;
+        let area = super::titled_lines(
+            &title_area,
+            &super::wrap(&sub, SUB_CHARS),
+            &font(16.0).color(&RGBColor(80, 80, 80)),
+            21,
+        )?;
         let mut chart = ChartBuilder::on(&area)
             .margin(16)
             .x_label_area_size(56)
@@ -104,8 +108,8 @@ impl Figure for Chart<'_> {
             .configure_mesh()
             .x_desc("hidden width n")
             .y_desc("relative error ||K_n - K||_F / ||K||_F")
-            .x_label_formatter(&|v| short_number(*v))
-            .y_label_formatter(&|v| short_number(*v))
+            .x_label_formatter(&|v| super::log_tick(*v))
+            .y_label_formatter(&|v| super::log_tick(*v))
             .label_style(font(15.0))
             .axis_desc_style(font(18.0))
             .light_line_style(RGBColor(235, 235, 235))
@@ -233,12 +237,76 @@ impl Figure for Chart<'_> {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(corner)
             .background_style(WHITE.mix(0.9))
             .border_style(RGBColor(180, 180, 180))
             .label_font(font(16.0))
             .draw()
             .map_err(super::err)?;
         Ok(())
+    }
+}
+
+/// Characters per subtitle line (16 px DejaVu on a 960 px canvas).
+const SUB_CHARS: usize = 105;
+
+/// The legend's corner (the emptiest of the four for the plotted points, error bars and
+/// theory line); if all four hold data, the ordinate range grows by the legend's height so
+/// that the legend sits in an empty band at the top. Returns the corner and the new top.
+fn legend_place(
+    r: &ConvergenceReport,
+    (xlo, xhi): (f64, f64),
+    (ylo, yhi): (f64, f64),
+    (w, h): (u32, u32),
+) -> (SeriesLabelPosition, f64) {
+    let ux = |x: f64| (x / xlo).ln() / (xhi / xlo).ln();
+    let uy = |y: f64| (y / ylo).ln() / (yhi / ylo).ln();
+    let mut lines: Vec<Vec<(f64, f64)>> = Vec::new();
+    if let Some(first) = r.widths.first() {
+        let (e0, w0) = (first.ntk_rel_err_mean, first.width as f64);
+        if e0 > 0.0 && e0.is_finite() {
+            lines.push(vec![
+                (0.0, uy(e0 * (xlo / w0).powf(-0.5))),
+                (1.0, uy(e0 * (xhi / w0).powf(-0.5))),
+            ]);
+        }
+    }
+    for is_ntk in [true, false] {
+        let mut means = Vec::new();
+        for s in &r.widths {
+            let (m, sd, seeds) = if is_ntk {
+                (s.ntk_rel_err_mean, s.ntk_rel_err_std, &s.ntk_rel_err)
+            } else {
+                (s.nngp_rel_err_mean, s.nngp_rel_err_std, &s.nngp_rel_err)
+            };
+            let x = ux(s.width as f64);
+            if m > 0.0 && m.is_finite() {
+                means.push((x, uy(m)));
+                lines.push(vec![(x, uy((m - sd).max(ylo))), (x, uy((m + sd).min(yhi)))]);
+            }
+            lines.extend(
+                seeds
+                    .iter()
+                    .filter(|e| **e > 0.0)
+                    .map(|&e| vec![(x, uy(e))]),
+            );
+        }
+        lines.push(means);
+    }
+    let labels = [
+        "slope -1/2 (theory)",
+        "NTK: mean +- std over seeds (fitted slope -0.00)",
+        "NNGP: mean +- std over seeds (fitted slope -0.00)",
+    ];
+    let (lw, lh) = super::legend_size(labels, 16.0);
+    // plot area: canvas less label areas, margins and the two title lines
+    let (pw, ph) = (w as f64 - 80.0 - 32.0, h as f64 - 56.0 - 32.0 - 80.0);
+    let (fw, fh) = ((lw / pw).min(1.0), ((lh + 10.0) / ph).min(0.8));
+    match super::emptiest_corner(&lines, fw, fh) {
+        (pos, 0) => (pos, yhi),
+        _ => (
+            SeriesLabelPosition::UpperRight,
+            ylo * (yhi / ylo).powf(1.0 / (1.0 - fh - 0.04)),
+        ),
     }
 }

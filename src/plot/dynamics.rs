@@ -168,6 +168,7 @@ impl Chart {
         ((x0, x1), (y0, y1)): ((f64, f64), (f64, f64)),
     ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let (corner, y1) = self.legend_place(root, (x0, x1), (y0, y1));
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, super::font(22.0))
             .margin(12)
@@ -175,8 +176,10 @@ impl Chart {
             .y_label_area_size(72)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(|e| e.to_string())?;
-        let fx = |v: &f64| label(*v, self.log_x);
-        let fy = |v: &f64| label(*v, self.log_y);
+        // on a log axis spanning many decades, label every decade alike (1e-8 .. 1e2)
+        let (dx, dy) = (x1 - x0, y1 - y0);
+        let fx = move |v: &f64| label(*v, self.log_x, dx);
+        let fy = move |v: &f64| label(*v, self.log_y, dy);
         chart
             .configure_mesh()
             .x_desc(self.x_label.as_str())
@@ -252,11 +255,65 @@ impl Chart {
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK.mix(0.4))
                 .label_font(super::font(14.0))
-                .position(SeriesLabelPosition::UpperRight)
+                .position(corner)
                 .draw()
                 .map_err(|e| e.to_string())?;
         }
         Ok(())
+    }
+
+    /// The legend's corner: the one whose box covers no drawn point; if every corner has
+    /// data, the ordinate range grows upwards by the legend's height (an empty band at the
+    /// top) and the legend goes to the upper right. Returns the corner and the top of the
+    /// ordinate range.
+    fn legend_place<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        (x0, x1): (f64, f64),
+        (y0, y1): (f64, f64),
+    ) -> (SeriesLabelPosition, f64) {
+        let labels = self
+            .bands
+            .iter()
+            .map(|b| b.label.as_str())
+            .chain(self.series.iter().map(|s| s.label.as_str()))
+            .filter(|l| !l.is_empty());
+        let (lw, lh) = super::legend_size(labels, 14.0);
+        let (w, h) = root.dim_in_pixel();
+        // the plot area: the canvas less the label areas, margins and caption
+        let (pw, ph) = (
+            (w as f64 - 72.0 - 24.0).max(1.0),
+            (h as f64 - 48.0 - 24.0 - 34.0).max(1.0),
+        );
+        let (fw, fh) = ((lw / pw).min(1.0), (lh / ph).min(0.9));
+        let unit = |x: f64, y: f64| ((x - x0) / (x1 - x0), (y - y0) / (y1 - y0));
+        let mut lines: Vec<Vec<(f64, f64)>> = Vec::new();
+        for s in &self.series {
+            let pts = s
+                .points
+                .iter()
+                .filter_map(|&(x, y)| Some(unit(self.tx(x)?, self.ty(y)?)));
+            match s.kind {
+                Kind::Markers(_) => lines.extend(pts.map(|p| vec![p])),
+                _ => lines.push(pts.collect()),
+            }
+        }
+        for b in &self.bands {
+            for i in 0..b.x.len().min(b.lo.len()).min(b.hi.len()) {
+                if let (Some(x), Some(lo), Some(hi)) =
+                    (self.tx(b.x[i]), self.ty(b.lo[i]), self.ty(b.hi[i]))
+                {
+                    lines.push(vec![unit(x, lo), unit(x, hi)]);
+                }
+            }
+        }
+        match super::emptiest_corner(&lines, fw, fh) {
+            (pos, 0) => (pos, y1),
+            _ => (
+                SeriesLabelPosition::UpperRight,
+                y0 + (y1 - y0) / (1.0 - fh - 0.04),
+            ),
+        }
     }
 }
 
@@ -291,18 +348,25 @@ fn transform(v: f64, log: bool) -> Option<f64> {
     }
 }
 
-fn label(v: f64, log: bool) -> String {
+/// A tick label; `span` is the axis range in plotted units (decades on a log axis).
+fn label(v: f64, log: bool, span: f64) -> String {
     if log {
         let e = v.round();
-        if (v - e).abs() < 1e-6 {
-            return format!("1e{}", e as i64);
-        }
         let x = 10f64.powf(v);
-        // two significant digits
+        if (v - e).abs() < 1e-6 {
+            // decades: plain numbers on a short axis (0.01 .. 1000), 1eN on a long one
+            return if span <= 5.0 && (-3.0..=4.0).contains(&e) {
+                super::short_number(10f64.powi(e as i32))
+            } else {
+                format!("1e{}", e as i64)
+            };
+        }
+        // two significant digits, as a plain decimal where that stays short
         let mag = 10f64.powf(x.log10().floor() - 1.0);
         let r = (x / mag).round() * mag;
-        if (1.0..1e5).contains(&r) {
-            format!("{}", r.round() as i64)
+        if (1e-3..1e5).contains(&r) {
+            let decimals = (1.0 - r.log10().floor()).max(0.0) as usize;
+            format!("{r:.decimals$}")
         } else {
             format!("{r:.1e}")
         }
@@ -311,7 +375,8 @@ fn label(v: f64, log: bool) -> String {
     } else if v != 0.0 && (v.abs() >= 1e4 || v.abs() < 1e-2) {
         format!("{v:.1e}")
     } else {
-        format!("{:.3}", (v * 1000.0).round() / 1000.0)
+        let s = format!("{:.3}", (v * 1000.0).round() / 1000.0);
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
 

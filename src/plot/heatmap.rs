@@ -127,9 +127,13 @@ pub fn heatmap(k: MatRef<'_, f64>, title: &str, stem: &Path) -> Result<Vec<PathB
     )
 }
 
+/// Characters per title line (bold 20 px DejaVu on a 900 px canvas, with margins).
+const TITLE_CHARS: usize = 68;
+
 impl Figure for Chart {
     fn size(&self) -> (u32, u32) {
-        (900, 780)
+        let lines = super::wrap(&super::tidy_numbers(&self.title), TITLE_CHARS).len() as u32;
+        (900, 760 + 26 * lines.max(1))
     }
 
     fn draw<DB: DrawingBackend>(
@@ -137,8 +141,11 @@ impl Figure for Chart {
         root: &DrawingArea<DB, Shift>,
     ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(super::err)?;
-        let root = root.titled(&self.title, bold(22.0)).map_err(super::err)?;
-        let (main, bar) = root.split_horizontally(780);
+        // long titles (network descriptions) wrap instead of running off the canvas
+        let lines = super::wrap(&super::tidy_numbers(&self.title), TITLE_CHARS);
+        let root = super::titled_lines(root, &lines, &bold(20.0), 26)?;
+        let (w, _) = root.dim_in_pixel();
+        let (main, bar) = root.split_horizontally(w.saturating_sub(130));
         let (pn, pm) = (self.cells.nrows(), self.cells.ncols());
         let (rows, cols) = (self.rows as f64, self.cols as f64);
         let mut chart = ChartBuilder::on(&main)
@@ -188,8 +195,9 @@ impl Figure for Chart {
         let mut cb = ChartBuilder::on(&bar)
             .margin_top(12)
             .margin_bottom(56)
+            .margin_left(6)
             .margin_right(8)
-            .y_label_area_size(70)
+            .right_y_label_area_size(64)
             .build_cartesian_2d(0.0..1.0, blo..bhi)
             .map_err(super::err)?;
         cb.configure_mesh()

@@ -5,7 +5,11 @@
 //! - [`register_fonts`] (idempotent; [`save`] calls it),
 //! - [`PALETTE`] / [`color`]: the Okabe–Ito colour-blind-safe palette,
 //! - [`font`]: text styles in the registered family,
-//! - [`Figure`] + [`save`]: draw once, write `<stem>.png` and `<stem>.svg`, each atomically.
+//! - [`Figure`] + [`save`]: draw once, write `<stem>.png` and `<stem>.svg`, each atomically,
+//! - readability: legends go to the corner whose box covers no data ([`emptiest_corner`],
+//!   [`legend_size`]; if every corner has data the chart adds an empty band at the top for
+//!   it), long titles and network descriptions are tidied ([`tidy_numbers`]) and wrapped
+//!   ([`wrap`], [`titled_lines`]), crowded log axes label only 1-2-5 ticks ([`log_tick`]).
 //!
 //! Charts: [`convergence()`] (error vs width, log-log), [`profile()`] (Jacot et al. Figure 1),
 //! [`heatmap()`] (a kernel matrix).
@@ -204,5 +208,199 @@ pub fn short_number(v: f64) -> String {
         } else {
             format!("{m:.1}e{e}")
         }
+    }
+}
+
+/// Rewrite long decimals in a description to 4 significant digits (`w_std=1.4142135623730951`
+/// becomes `w_std=1.414`), leaving short numbers and other text as they are.
+///
+/// ```
+/// assert_eq!(ntk::plot::tidy_numbers("w=1.4142135623730951 b=0.1 n=256"), "w=1.414 b=0.1 n=256");
+/// ```
+pub fn tidy_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(tail.len());
+        let num = &tail[..end];
+        let digits = num.chars().filter(char::is_ascii_digit).count();
+        match num.parse::<f64>() {
+            Ok(v) if digits > 6 && num.contains('.') => {
+                let mag = if v == 0.0 {
+                    0
+                } else {
+                    v.log10().floor() as i32
+                };
+                let decimals = (3 - mag).max(0) as usize;
+                let s = format!("{v:.decimals$}");
+                let s = if s.contains('.') {
+                    s.trim_end_matches('0').trim_end_matches('.')
+                } else {
+                    &s
+                };
+                out.push_str(s);
+            }
+            _ => out.push_str(num),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Break `text` into lines of at most `max_chars` characters at spaces (a word longer than
+/// that gets a line of its own); separators `" | "` are preferred break points.
+///
+/// ```
+/// let lines = ntk::plot::wrap("relu depth=3 w_std=1.414 | data circle:16 | 5 seeds", 30);
+/// assert_eq!(lines, vec!["relu depth=3 w_std=1.414 |", "data circle:16 | 5 seeds"]);
+/// ```
+pub fn wrap(text: &str, max_chars: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let len = cur.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > max_chars {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    // a line that starts with a separator reads badly: move it to the line before
+    for i in 1..lines.len() {
+        if let Some(stripped) = lines[i].strip_prefix("| ") {
+            let s = stripped.to_string();
+            lines[i - 1].push_str(" |");
+            lines[i] = s;
+        }
+    }
+    lines
+}
+
+/// Draw `lines` centred, one under the other, at the top of `area`, and return the area
+/// below them.
+///
+/// # Errors
+/// A drawing error message.
+pub fn titled_lines<'a, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    lines: &[String],
+    style: &TextStyle<'a>,
+    line_height: u32,
+) -> std::result::Result<DrawingArea<DB, Shift>, String> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let (w, _) = area.dim_in_pixel();
+    let centred = style.pos(Pos::new(HPos::Center, VPos::Top));
+    for (k, line) in lines.iter().enumerate() {
+        let y = (k as u32 * line_height) as i32 + 4;
+        area.draw(&Text::new(
+            line.as_str(),
+            ((w / 2) as i32, y),
+            centred.clone(),
+        ))
+        .map_err(err)?;
+    }
+    let used = lines.len() as u32 * line_height + 8;
+    Ok(area.split_vertically(used).1)
+}
+
+/// Where a legend of `w x h` (fractions of the plot area) covers the fewest samples of
+/// `lines` (polylines in plot-area fractions, y up; a single point is a marker): the corner
+/// and how many samples it covers (0: none). Ties go to upper right, upper left, lower
+/// right, lower left, in that order.
+///
+/// ```
+/// use plotters::prelude::SeriesLabelPosition;
+/// // a line from the upper left to the lower right leaves the other two corners empty
+/// let (pos, n) = ntk::plot::emptiest_corner(&[vec![(0.0, 1.0), (1.0, 0.0)]], 0.3, 0.3);
+/// assert!(matches!(pos, SeriesLabelPosition::UpperRight) && n == 0);
+/// ```
+pub fn emptiest_corner(lines: &[Vec<(f64, f64)>], w: f64, h: f64) -> (SeriesLabelPosition, usize) {
+    // boxes: (x0, x1, y0, y1), with a small margin
+    let (w, h) = (w + 0.03, h + 0.03);
+    let corners = [
+        (
+            SeriesLabelPosition::UpperRight,
+            (1.0 - w, 1.0, 1.0 - h, 1.0),
+        ),
+        (SeriesLabelPosition::UpperLeft, (0.0, w, 1.0 - h, 1.0)),
+        (SeriesLabelPosition::LowerRight, (1.0 - w, 1.0, 0.0, h)),
+        (SeriesLabelPosition::LowerLeft, (0.0, w, 0.0, h)),
+    ];
+    let mut counts = [0usize; 4];
+    let mut visit = |(x, y): (f64, f64)| {
+        for (k, (_, (x0, x1, y0, y1))) in corners.iter().enumerate() {
+            if x >= *x0 && x <= *x1 && y >= *y0 && y <= *y1 {
+                counts[k] += 1;
+            }
+        }
+    };
+    for line in lines {
+        if line.len() == 1 {
+            visit(line[0]);
+        }
+        for seg in line.windows(2) {
+            let ((ax, ay), (bx, by)) = (seg[0], seg[1]);
+            let steps = (((bx - ax).abs().max((by - ay).abs())) / 0.005)
+                .ceil()
+                .min(1e4) as usize;
+            for s in 0..=steps.max(1) {
+                let t = s as f64 / steps.max(1) as f64;
+                visit((ax + t * (bx - ax), ay + t * (by - ay)));
+            }
+        }
+    }
+    let best = (0..4).min_by_key(|&k| (counts[k], k)).unwrap_or(0);
+    let pos = match best {
+        0 => SeriesLabelPosition::UpperRight,
+        1 => SeriesLabelPosition::UpperLeft,
+        2 => SeriesLabelPosition::LowerRight,
+        _ => SeriesLabelPosition::LowerLeft,
+    };
+    (pos, counts[best])
+}
+
+/// The approximate pixel size of a legend with these labels (`font_px` text, one row each).
+pub fn legend_size<'a>(labels: impl IntoIterator<Item = &'a str>, font_px: f64) -> (f64, f64) {
+    let (mut rows, mut chars) = (0usize, 0usize);
+    for l in labels {
+        rows += 1;
+        chars = chars.max(l.chars().count());
+    }
+    // DejaVu Sans averages ~0.55 em per character; 30 px for the swatch and padding
+    (
+        chars as f64 * 0.56 * font_px + 44.0,
+        rows as f64 * (font_px + 6.0) + 12.0,
+    )
+}
+
+/// Tick labels for a log axis with many ticks: `1`, `2` and `5` times a power of ten get a
+/// label ([`short_number`]), the ticks between them none, so labels never run together.
+///
+/// ```
+/// assert_eq!(ntk::plot::log_tick(200.0), "200");
+/// assert_eq!(ntk::plot::log_tick(900.0), "");
+/// ```
+pub fn log_tick(v: f64) -> String {
+    if !(v > 0.0 && v.is_finite()) {
+        return String::new();
+    }
+    let m = v / 10f64.powf(v.log10().floor());
+    if [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .any(|n| (m - n).abs() < 1e-6 * n)
+    {
+        short_number(v)
+    } else {
+        String::new()
     }
 }
