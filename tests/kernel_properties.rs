@@ -151,7 +151,7 @@ fn textbook(net: &Network, x1: MatRef<'_, f64>, x2: MatRef<'_, f64>) -> (Mat<f64
                             4.0 / pi / (p - 4.0 * c * c).sqrt(),
                         )
                     }
-                    Activation::Selu => unreachable!(),
+                    _ => unreachable!(),
                 };
                 th *= td;
                 q1 = nq1;
