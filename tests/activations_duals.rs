@@ -16,9 +16,13 @@ fn cov(q1: f64, q2: f64, rho: f64) -> (f64, f64) {
 #[test]
 fn price_theorem_dt_dc_equals_tdot() {
     for act in Activation::examples() {
-        for &(q1, q2, rho) in &[(1.0, 1.0, 0.3), (0.5, 2.0, -0.6), (2.0, 3.0, 0.8), (0.05, 0.1, 0.4)]
-        {
-            let rr = (q1 * q2).sqrt();
+        for &(q1, q2, rho) in &[
+            (1.0f64, 1.0f64, 0.3f64),
+            (0.5, 2.0, -0.6),
+            (2.0, 3.0, 0.8),
+            (0.05, 0.1, 0.4),
+        ] {
+            let rr = f64::sqrt(q1 * q2);
             let c = rho * rr;
             let h = 1e-5 * rr;
             let t = |c: f64| act.dual(q1, q2, c, (rr * rr - c * c).sqrt()).t;
@@ -37,7 +41,7 @@ fn price_theorem_dt_dc_equals_tdot() {
 fn monte_carlo_agrees_within_five_standard_errors() {
     let n = 400_000;
     for (ia, act) in Activation::examples().into_iter().enumerate() {
-        for (case, &(q1, q2, rho)) in [(1.0, 1.0, 0.6), (0.5, 3.0, -0.5), (2.0, 0.3, 0.95)]
+        for (case, &(q1, q2, rho)) in [(1.0f64, 1.0f64, 0.6f64), (0.5, 3.0, -0.5), (2.0, 0.3, 0.95)]
             .iter()
             .enumerate()
         {
@@ -60,7 +64,11 @@ fn monte_carlo_agrees_within_five_standard_errors() {
             let sed = ((sd2 / nf - md * md) / nf).sqrt();
             let (c, s) = cov(q1, q2, rho);
             let d = act.dual(q1, q2, c, s);
-            assert!((d.t - mt).abs() <= 5.0 * set, "{act}: T {} vs MC {mt} +- {set}", d.t);
+            assert!(
+                (d.t - mt).abs() <= 5.0 * set,
+                "{act}: T {} vs MC {mt} +- {set}",
+                d.t
+            );
             assert!(
                 (d.tdot - md).abs() <= 5.0 * sed.max(1e-300),
                 "{act}: Tdot {} vs MC {md} +- {sed}",
@@ -82,7 +90,11 @@ fn duplicates_antipodes_and_symmetry() {
             assert!(m.t.abs() <= v * (1.0 + 1e-14), "{act} {q}");
             // s' = sqrt(v^2 - T^2) to ~eps v (plain formula is fine away from |C| = 1)
             let want = ((v - m.t) * (v + m.t)).max(0.0).sqrt();
-            assert!((m.s - want).abs() <= 2e-8 * v, "{act} {q}: {} vs {want}", m.s);
+            assert!(
+                (m.s - want).abs() <= 2e-8 * v,
+                "{act} {q}: {} vs {want}",
+                m.s
+            );
             for &(q1, q2, rho) in &[(0.5, 2.0, 0.3), (1.0, 3.0, -0.9), (0.2, 0.21, 0.999)] {
                 let (c, s) = cov(q1, q2, rho);
                 let (x, y) = (act.dual(q1, q2, c, s), act.dual(q2, q1, c, s));
@@ -90,7 +102,11 @@ fn duplicates_antipodes_and_symmetry() {
                 let sq = act.var(q1).sqrt() * act.var(q2).sqrt();
                 assert!(x.t.abs() <= sq * (1.0 + 1e-14) && x.s >= 0.0, "{act}");
                 let naive = ((sq - x.t) * (sq + x.t)).max(0.0).sqrt();
-                assert!((x.s - naive).abs() <= 1e-7 * sq, "{act}: {} vs {naive}", x.s);
+                assert!(
+                    (x.s - naive).abs() <= 1e-7 * sq,
+                    "{act}: {} vs {naive}",
+                    x.s
+                );
             }
         }
         // odd activations: antipodal duplicates are exact too
@@ -145,7 +161,10 @@ fn gram_matrices_are_symmetric_psd_and_thread_independent() {
                 }
                 let ev = m.as_ref().self_adjoint_eigenvalues(Side::Lower).unwrap();
                 let (lo, hi) = (ev[0], ev[ev.len() - 1]);
-                assert!(lo >= -1e-12 * hi, "{act} L{depth}: eigenvalues [{lo:e}, {hi:e}]");
+                assert!(
+                    lo >= -1e-12 * hi,
+                    "{act} L{depth}: eigenvalues [{lo:e}, {hi:e}]"
+                );
             }
         }
     }

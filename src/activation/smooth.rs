@@ -10,16 +10,18 @@
 //! (`d_k` are the Hermite coefficients of phi'; `Tdot = dT/dc` termwise, Price's theorem).
 //! The coefficients depend on one variance only, so a kernel computes them once per point and
 //! layer ([`Coeffs`]; the kernel caches them by variance) and each entry costs two dot
-//! products of length `K_eff = min(K(q1), K(q2), ln(1e-18) / ln|rho|)`.
+//! products of length `K_eff = min(K(q1), K(q2), ln(1e-17) / ln|rho|)`.
 //!
 //! **Coefficients**: the trapezoidal rule on [-14, 14] with step
-//! `h = min(2 pi / (sqrt(2K) + 10), 0.9 * 2 pi w / 42)` (w: half-width of phi(sqrt(q) x)'s
-//! strip of analyticity, pi / (2 sqrt q) for tanh, pi / sqrt q for the others) is
-//! spectrally accurate (error ~ e^(-2 pi w / h) + e^(-(2 pi / h - sqrt(2K))^2 / 2) < 1e-18);
+//! `h = 2 pi / (sqrt(2K) + max(10, 42 / (0.9 w)))` (w: half-width of phi(sqrt(q) x)'s strip of
+//! analyticity, pi / (2 sqrt q) for tanh, pi / sqrt q for the others) is spectrally accurate:
+//! the integrand's spectrum is the Hermite band |omega| <= sqrt(2K) widened by phi's
+//! e^(-w |omega|) tail and the Gaussian, so the aliasing error is ~ e^(-0.9 * 42) + e^(-100).
 //! `h_k` by the stable three-term recurrence (`|h_k(x)| e^(-x^2/4) <= 1.09`, no overflow).
-//! K doubles from an a-priori estimate until the last quarter of the coefficients is below
-//! 1e-17 of their norm (at most [`K_MAX`]; beyond that, a variance too large for the series,
-//! the coefficients are NaN: see docs/math.md for the supported ranges).
+//! K grows from an a-priori estimate until the coefficients fall below `CUT = 1e-12` of their
+//! norm and stay there (at most [`K_MAX`]; beyond that, a variance too large for the series,
+//! the coefficients are NaN and the kernel reports a non-finite variance: see docs/math.md
+//! for the supported ranges). Truncating at 1e-12 costs ~1e-24 K relative in T and Tdot.
 //!
 //! **Sine part**: `s' = sqrt(P) sqrt(M)`, `P = sqrt(T11 T22) - T`, `M = sqrt(T11 T22) + T`.
 //! Away from |C| = 1 (C = T / sqrt(T11 T22)) by `(1 - C)(1 + C)`. Near C = +1 (rho >= 0),
@@ -37,8 +39,13 @@ use std::f64::consts::PI;
 pub const K_MAX: usize = 4096;
 /// Half-range of the trapezoidal rule (the integrand is below 1e-18 beyond it).
 const X_MAX: f64 = 14.0;
-/// Relative size below which coefficients are dropped.
-const TAIL: f64 = 1e-18;
+/// Relative size below which coefficients are dropped: the truncation error of T is then
+/// ~ CUT^2 * (number of dropped terms) relative, of Tdot ~ CUT^2 K.
+const CUT: f64 = 1e-12;
+/// Per-entry truncation: |rho|^k below this is dropped (the tail is at most |rho|^k sqrt(T11 T22)).
+const TAIL: f64 = 1e-17;
+/// Window over which all coefficients must be below CUT (parity zeros are not decay).
+const WINDOW: usize = 24;
 
 /// The smooth activations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,40 +149,31 @@ impl Coeffs {
             Kind::Tanh => 0.5 * PI / sd,
             _ => PI / sd,
         };
-        // a-priori: |a_k| ~ exp(-w sqrt(2k)) reaches 1e-18 at k ~ (41.4 / w)^2 / 2
-        let est = (0.5 * (41.4 / w).powi(2)).min(K_MAX as f64) as usize;
-        let mut k = (est / 2 + 32).min(K_MAX);
+        // a-priori: |a_k| ~ exp(-w sqrt(2k)) reaches CUT at k ~ (27.6 / w)^2 / 2; take twice that
+        let est = (27.6 / w).powi(2).min(K_MAX as f64) as usize;
+        let mut k = (est + 64).min(K_MAX);
         loop {
             let a = hermite_coeffs(kind, sd, w, k + 1);
             let norm = a.iter().map(|v| v * v).sum::<f64>().sqrt();
-            let tail = a[(3 * a.len()) / 4..]
-                .iter()
-                .fold(0.0f64, |m, v| m.max(v.abs()));
-            if tail <= 1e-17 * norm || k >= K_MAX {
-                if tail > 1e-15 * norm {
-                    return Coeffs {
-                        a: vec![f64::NAN],
-                        d: vec![f64::NAN],
-                    };
-                }
-                return Self::trimmed(a, sd, norm);
+            if let Some(len) = cut_index(&a, norm) {
+                return Self::trimmed(a, len, sd);
+            }
+            if k >= K_MAX {
+                return Coeffs {
+                    a: vec![f64::NAN],
+                    d: vec![f64::NAN],
+                };
             }
             k = (2 * k).min(K_MAX);
         }
     }
 
-    fn trimmed(mut a: Vec<f64>, sd: f64, norm: f64) -> Self {
-        let mut len = a.len();
-        while len > 2 && a[len - 1].abs() < TAIL * norm && a[len - 2].abs() < TAIL * norm {
-            len -= 1;
-        }
-        a.truncate(len);
-        // d_k = sqrt(k + 1) a_{k+1} / sqrt(q), k = 0..len-2; the last one needs a_len (dropped,
-        // below the tail), so d has len - 1 entries; pad a to the same length by dropping its last
-        let d: Vec<f64> = (0..len - 1)
+    /// `a` (length > len) cut to `len` terms; `d` from `a` (module docs).
+    fn trimmed(mut a: Vec<f64>, len: usize, sd: f64) -> Self {
+        let d: Vec<f64> = (0..len)
             .map(|k| ((k + 1) as f64).sqrt() * a[k + 1] / sd)
             .collect();
-        a.truncate(len - 1);
+        a.truncate(len);
         Coeffs { a, d }
     }
 
@@ -191,9 +189,33 @@ impl Coeffs {
     }
 }
 
+/// The first index from which a full window of coefficients is below `CUT * norm` (and the
+/// values then stay below it up to the end of `a`, minus one for `d`), if any.
+fn cut_index(a: &[f64], norm: f64) -> Option<usize> {
+    let lim = CUT * norm;
+    let n = a.len();
+    let mut run = 0;
+    for k in 0..n - 1 {
+        if a[k].abs() < lim {
+            run += 1;
+            if run >= WINDOW {
+                let start = k + 1 - run;
+                if a[start..n].iter().all(|v| v.abs() < lim) {
+                    return Some(start.max(1));
+                }
+            }
+        } else {
+            run = 0;
+        }
+    }
+    None
+}
+
 /// `sum_j w_j phi(sd x_j) h_k(x_j)` for k < n on the trapezoidal grid (module docs).
 fn hermite_coeffs(kind: Kind, sd: f64, w: f64, n: usize) -> Vec<f64> {
-    let h = (2.0 * PI / ((2.0 * n as f64).sqrt() + 10.0)).min(0.9 * 2.0 * PI * w / 42.0);
+    // the integrand's spectrum is Hermite-band-limited to sqrt(2n) convolved with phi's
+    // e^(-w |omega|) tail: alias at 2 pi / h beyond both
+    let h = 2.0 * PI / ((2.0 * n as f64).sqrt() + (42.0 / (0.9 * w)).max(10.0));
     let m = (X_MAX / h).ceil() as i64;
     let mut out = vec![0.0; n];
     let sqrt_k: Vec<f64> = (0..n + 1).map(|k| (k as f64).sqrt()).collect();
@@ -385,5 +407,43 @@ impl Cache {
             m.entry(key).or_insert_with(|| c.clone());
         }
         c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coefficient_counts_and_support() {
+        for kind in [Kind::Tanh, Kind::Softplus, Kind::Silu, Kind::Sigmoid] {
+            for &q in &[1e-8, 0.1, 1.0, 3.0, 6.0] {
+                let c = Coeffs::new(kind, q);
+                assert!(c.a.iter().all(|v| v.is_finite()), "{kind:?} {q}");
+                println!("{kind:?} q = {q}: {} terms", c.a.len());
+            }
+        }
+    }
+
+    #[test]
+    fn halving_the_step_changes_nothing() {
+        for kind in [Kind::Tanh, Kind::Softplus, Kind::Silu, Kind::Sigmoid] {
+            for &q in &[0.3, 2.0] {
+                let sd = f64::sqrt(q);
+                let w = if kind == Kind::Tanh {
+                    0.5 * PI / sd
+                } else {
+                    PI / sd
+                };
+                let a = hermite_coeffs(kind, sd, w, 400);
+                let b = hermite_coeffs(kind, sd, 0.5 * w, 400);
+                let norm = a.iter().map(|v| v * v).sum::<f64>().sqrt();
+                let diff = a
+                    .iter()
+                    .zip(&b)
+                    .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+                assert!(diff < 1e-15 * norm, "{kind:?} {q}: {diff:e}");
+            }
+        }
     }
 }
