@@ -15,12 +15,16 @@
 //! New sine part: `s' = sqrt(T11 T22) sqrt((1 - C)(1 + C))`, C = T / sqrt(T11 T22), except
 //! near C = 1 (c > 0, 1 - C < 1/200), where `sqrt(T11 T22) - T = F + int_0^theta Tdot(R cos t)
 //! R sin t dt` (Price's theorem; theta = atan2(s, c), F = sqrt(T11 T22) - T(rho = 1), 0 for
-//! q1 = q2) by the graded Gauss–Legendre panels of [`super::price`]. Exact duplicates give
+//! q1 = q2) by the graded Gauss–Legendre panels of [`super::price`]. For |q1 - q2| <
+//! 0.05 max(q1, q2), where F cancels, F is Lagrange's form of the Cauchy–Schwarz gap of GELU's
+//! Hermite coefficients at the two variances ([`super::smooth::cs_gap`]; relative error
+//! ~eps / |sqrt(q1) - sqrt(q2)| instead of ~eps / (sqrt(q1) - sqrt(q2))^2). Exact duplicates give
 //! s' = 0 and T = q' bitwise. Zero variance (u = 0 a.s.): T = 0, Tdot = phi'(0) E phi'(v) = 1/4
 //! falls out of the formulas.
 
 use super::Dual;
 use super::price;
+use super::smooth::{self, Coeffs, Kind};
 use crate::special::normal::{cdf, pdf};
 use std::f64::consts::PI;
 
@@ -87,7 +91,16 @@ pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
         let (a, b) = (q1.sqrt(), q2.sqrt());
         let rr = a * b;
         let t1 = t_tdot(q1, q2, rr, 0.0).0;
-        let f = if q1 == q2 { 0.0 } else { sq - t1 };
+        // the Cauchy–Schwarz gap F = sqrt(T11 T22) - T1 cancels as q2 -> q1: from the Hermite
+        // coefficients by Lagrange's identity when the variances are close
+        let f = if q1 == q2 {
+            0.0
+        } else if (q1 - q2).abs() < 0.05 * q1.max(q2) {
+            let (c1, c2) = (Coeffs::new(Kind::Gelu, q1), Coeffs::new(Kind::Gelu, q2));
+            smooth::cs_gap(&c1, &c2, sq)
+        } else {
+            sq - t1
+        };
         let ang = price::sine_integral(rr, s.atan2(c), a.max(b).max(1.0), |sn, cs| {
             t_tdot(q1, q2, rr * cs, rr * sn).1
         });

@@ -58,6 +58,9 @@ pub enum Kind {
     Silu,
     /// 1 / (1 + e^-x).
     Sigmoid,
+    /// x Phi(x): its dual is closed form ([`super::gelu`]), which uses these coefficients only
+    /// for the Cauchy–Schwarz gap of near-duplicates with different norms ([`cs_gap`]).
+    Gelu,
 }
 
 #[inline]
@@ -84,6 +87,7 @@ pub fn phi(kind: Kind, x: f64) -> f64 {
         Kind::Softplus => x.max(0.0) + (-x.abs()).exp().ln_1p(),
         Kind::Silu => x * sigmoid(x),
         Kind::Sigmoid => sigmoid(x),
+        Kind::Gelu => super::gelu::phi(x),
     }
 }
 
@@ -110,6 +114,7 @@ pub fn dphi(kind: Kind, x: f64) -> f64 {
             let s = sigmoid(x);
             s * (1.0 - s)
         }
+        Kind::Gelu => super::gelu::dphi(x),
     }
 }
 
@@ -147,6 +152,8 @@ impl Coeffs {
         let sd = q.sqrt();
         let w = match kind {
             Kind::Tanh => 0.5 * PI / sd,
+            // entire: no strip limit (a width that keeps the step moderate)
+            Kind::Gelu => 4.0 / sd,
             _ => PI / sd,
         };
         // a-priori: |a_k| ~ exp(-w sqrt(2k)) reaches CUT at k ~ (27.6 / w)^2 / 2; take twice that
@@ -363,6 +370,22 @@ fn near_ends(
         (sq - t, gap - sum_e)
     };
     p.max(0.0).sqrt() * m.max(0.0).sqrt()
+}
+
+/// The Cauchy–Schwarz gap `sqrt(|a1|^2 |a2|^2) - a1.a2 >= 0` of two coefficient vectors by
+/// Lagrange's identity (no cancellation as a2 -> a1), with `sq = sqrt(T11 T22)`.
+pub(crate) fn cs_gap(c1: &Coeffs, c2: &Coeffs, sq: f64) -> f64 {
+    let n = c1.a.len().min(c2.a.len());
+    let (mut n1, mut nd, mut dot, mut cs) = (0.0, 0.0, 0.0, 0.0);
+    for k in 0..n {
+        let (x, y) = (c1.a[k], c2.a[k]);
+        let d = y - x;
+        n1 += x * x;
+        nd += d * d;
+        dot += x * d;
+        cs += x * y;
+    }
+    (n1 * nd - dot * dot).max(0.0) / (sq + cs)
 }
 
 /// The dual on `(q1, q2, c)` with sine part `s`, computing both variances' coefficients

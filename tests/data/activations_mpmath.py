@@ -149,6 +149,11 @@ def expect(f, g, q1, q2, c):
     return quad(lambda x: f(a * x) * g(b * rho * x, b * r) * npdf(x), [-inf, 0, inf])
 
 
+def lambda_free_work(item):
+    i, it = item
+    return i, work(it)
+
+
 def work(item):
     name, (q1, q2, t) = item
     phi, dphi, g, gd = ACTS[name]()
@@ -171,8 +176,13 @@ def work(item):
 
 
 if __name__ == "__main__":
+    # JSON lines as results arrive (order restored at the end), so a partial run is usable
     items = [(n, cs) for n in ACTS for cs in CASES]
+    done = {}
     with Pool(2) as p:
-        out = p.map(work, items, chunksize=1)
+        for i, res in p.imap_unordered(lambda_free_work, list(enumerate(items)), chunksize=1):
+            done[i] = res
+            print(json.dumps(res), file=sys.stderr, flush=True)
+    out = [done[i] for i in sorted(done)]
     json.dump(dict(meta=dict(generator="tests/data/activations_mpmath.py", dps=40), cases=out),
               sys.stdout, indent=1)
