@@ -138,14 +138,16 @@ def case_inputs(q1, q2, th):
     return c, s
 
 
-def expect(f, g, q1, q2, c):
+def expect(f, g, q1, q2, c, s):
+    # the covariance (c, s) means: rho = c / R away from +-1; near +-1 (|rho| > 1/2) the sine
+    # part s = R r is the accurate datum (as in ntk, which carries it), so r = s / R there
     a, b = sqrt(mpf(q1)), sqrt(mpf(q2))
     rho = mpf(c) / (a * b)
-    if rho > 1:
-        rho = mpf(1)
-    if rho < -1:
-        rho = mpf(-1)
-    r = sqrt(1 - rho * rho)
+    if abs(rho) > 0.5:
+        r = min(mpf(s) / (a * b), mpf(1))
+        rho = (1 if c > 0 else -1) * sqrt(1 - r * r)
+    else:
+        r = sqrt(1 - rho * rho)
     return quad(lambda x: f(a * x) * g(b * rho * x, b * r) * npdf(x), [-inf, 0, inf])
 
 
@@ -163,10 +165,10 @@ def work(item):
         c = q1  # exactly the variance
     if q1 == q2 and s == 0.0 and c < 0:
         c = -q1
-    tt = expect(phi, g, q1, q2, c)
-    td = expect(dphi, gd, q1, q2, c)
-    t11 = expect(phi, g, q1, q1, q1)
-    t22 = expect(phi, g, q2, q2, q2)
+    tt = expect(phi, g, q1, q2, c, s)
+    td = expect(dphi, gd, q1, q2, c, s)
+    t11 = expect(phi, g, q1, q1, q1, 0.0)
+    t22 = expect(phi, g, q2, q2, q2, 0.0)
     sn = sqrt(max(t11 * t22 - tt * tt, mpf(0)))
     return dict(
         activation=name, q1=q1, q2=q2, c=c, s=s,
@@ -175,9 +177,22 @@ def work(item):
     )
 
 
+# the Hermite-series activations need a nested quadrature: fewer cases
+SMOOTH = {"tanh", "softplus", "silu", "sigmoid"}
+CASES_SMOOTH = [CASES[i] for i in (0, 1, 5, 7, 8)]
+
 if __name__ == "__main__":
-    # JSON lines as results arrive (order restored at the end), so a partial run is usable
-    items = [(n, cs) for n in ACTS for cs in CASES]
+    # JSON lines as results arrive (order restored at the end), so a partial run is usable;
+    # argv[1] = "closed" or "smooth" selects a part, argv[2] a comma list of case indices
+    part = sys.argv[1] if len(sys.argv) > 1 else "all"
+    pick = None if len(sys.argv) <= 2 else [int(i) for i in sys.argv[2].split(",")]
+    items = [
+        (n, cs)
+        for n in ACTS
+        if part == "all" or (part == "smooth") == (n in SMOOTH)
+        for i, cs in enumerate(CASES_SMOOTH if n in SMOOTH else CASES)
+        if pick is None or i in pick
+    ]
     done = {}
     with Pool(2) as p:
         for i, res in p.imap_unordered(lambda_free_work, list(enumerate(items)), chunksize=1):
