@@ -11,7 +11,9 @@ use std::time::Instant;
 fn mat(v: &Value) -> faer::Mat<f64> {
     let rows = v.as_array().expect("rows");
     let cols = rows[0].as_array().expect("row").len();
-    faer::Mat::from_fn(rows.len(), cols, |i, j| rows[i][j].as_f64().unwrap_or(f64::NAN))
+    faer::Mat::from_fn(rows.len(), cols, |i, j| {
+        rows[i][j].as_f64().unwrap_or(f64::NAN)
+    })
 }
 
 fn rel(a: &faer::Mat<f64>, b: &faer::Mat<f64>) -> f64 {
@@ -29,7 +31,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: nt_numerical FILE")?;
     let r: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
     let x = mat(&r["x"]);
-    println!("n = {}, d = {}, depth 3, W_std 1.3, b_std 0.1", x.nrows(), x.ncols());
+    println!(
+        "n = {}, d = {}, depth 3, W_std 1.3, b_std 0.1",
+        x.nrows(),
+        x.ncols()
+    );
     for case in r["cases"].as_array().ok_or("cases")? {
         let act = Activation::parse(case["activation"].as_str().ok_or("activation")?)?;
         let net = Network::mlp(act, 3, 1.3, 0.1)?;

@@ -54,7 +54,13 @@ fn duals_match_40_digit_references() {
                 0.0
             },
         ];
-        let (tt, tdt, ts, tsr) = tolerances(act);
+        let (tt, tdt, ts, mut tsr) = tolerances(act);
+        // unequal variances near rho = 1: the Cauchy–Schwarz gap F is computed with relative
+        // error ~eps / |sqrt q1 - sqrt q2| (Lagrange's identity on coefficients), the
+        // documented bound of the method (docs/math.md 2.5)
+        if q1 != q2 {
+            tsr = tsr.max(1e-16 / (q1.sqrt() - q2.sqrt()).abs() * 1e-3);
+        }
         let at = format!("{act} ({q1}, {q2}, {c}, {s})");
         assert!(e[0] <= tt, "{at}: T {} vs {t}: {:.1e}", d.t, e[0]);
         assert!(e[1] <= tdt, "{at}: Tdot {} vs {td}: {:.1e}", d.tdot, e[1]);

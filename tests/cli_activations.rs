@@ -18,7 +18,15 @@ fn every_activation_runs_from_the_cli() {
         let t = dir.path().join("t.npy");
         let text = act.to_string();
         ntk()
-            .args(["kernel", "--dataset", "circle:6", "--depth", "2", "--w-std", "1.2"])
+            .args([
+                "kernel",
+                "--dataset",
+                "circle:6",
+                "--depth",
+                "2",
+                "--w-std",
+                "1.2",
+            ])
             .args(["--b-std", "0.1", "--activation", &text, "--ntk-out"])
             .arg(&t)
             .assert()
@@ -48,7 +56,11 @@ fn network_files_take_strings_and_tables() {
     )
     .unwrap();
     let json = dir.path().join("net.json");
-    std::fs::write(&json, r#"{"activation": "leaky_relu:0.1", "depth": 2, "w_std": 1.0}"#).unwrap();
+    std::fs::write(
+        &json,
+        r#"{"activation": "leaky_relu:0.1", "depth": 2, "w_std": 1.0}"#,
+    )
+    .unwrap();
     let mut outs = vec![];
     for (i, f) in [&toml, &json].iter().enumerate() {
         let t = dir.path().join(format!("t{i}.npy"));
@@ -67,13 +79,29 @@ fn network_files_take_strings_and_tables() {
 #[test]
 fn unknown_activation_is_a_usage_error_listing_the_valid_ones() {
     ntk()
-        .args(["kernel", "--dataset", "circle:4", "--depth", "1", "--w-std", "1"])
+        .args([
+            "kernel",
+            "--dataset",
+            "circle:4",
+            "--depth",
+            "1",
+            "--w-std",
+            "1",
+        ])
         .args(["--activation", "relu6"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("leaky_relu").and(predicate::str::contains("relu6")));
     ntk()
-        .args(["kernel", "--dataset", "circle:4", "--depth", "1", "--w-std", "1"])
+        .args([
+            "kernel",
+            "--dataset",
+            "circle:4",
+            "--depth",
+            "1",
+            "--w-std",
+            "1",
+        ])
         .args(["--activation", "celu:0"])
         .assert()
         .code(2)
