@@ -17,7 +17,7 @@ fn main() -> Result<(), ntk::Error> {
         (arg(1, 1000), arg(2, 784), arg(3, 3), arg(4, 0), arg(5, 256));
     let act = std::env::var("NTK_ACT")
         .ok()
-        .and_then(|s| Activation::parse(&s))
+        .and_then(|s| Activation::parse(&s).ok())
         .unwrap_or(Activation::Relu);
     let mut rng = Rng::new(0);
     let x = faer::Mat::from_fn(n, d, |_, _| rng.normal());

@@ -171,6 +171,7 @@ impl Network {
     /// # Ok::<(), ntk::Error>(())
     /// ```
     pub fn validate(&self) -> Result<()> {
+        self.activation.validate()?;
         check_std("w_std", self.w_std)?;
         if self.bias {
             check_std("b_std", self.b_std)?;
@@ -275,7 +276,7 @@ impl Network {
         };
         let mut s = format!(
             "{} depth={} w_std={} {} {}",
-            self.activation.name(),
+            self.activation,
             self.depth,
             self.w_std,
             b,
@@ -325,7 +326,7 @@ mod tests {
         assert!(Network::mlp(Activation::Relu, 1, f64::INFINITY, 0.0).is_err());
         assert!(Network::mlp(Activation::Relu, 1, 1.0, -0.1).is_err());
         assert!(Network::mlp(Activation::Relu, MAX_DEPTH + 1, 1.0, 0.0).is_err());
-        assert!(Network::from_str_any(r#"{"activation":"tanh","depth":1,"w_std":1}"#).is_err());
+        assert!(Network::from_str_any(r#"{"activation":"relu6","depth":1,"w_std":1}"#).is_err());
         assert!(
             Network::from_str_any(r#"{"activation":"relu","depth":1,"w_std":1,"foo":2}"#).is_err()
         );

@@ -78,7 +78,79 @@ pub const ALPHA: f64 = 1.673_263_242_354_377_2;
 /// SELU lambda (scale).
 pub const LAMBDA: f64 = 1.050_700_987_355_480_5;
 
+#[cfg(test)]
 const L2: f64 = LAMBDA * LAMBDA;
+
+/// The constants of the exponential-linear family
+/// `phi(x) = lam x (x > 0), lam alpha (e^x - 1) (x <= 0)`: SELU ([`SELU`]), ELU (`lam = 1`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EluParams {
+    /// Scale lambda (> 0).
+    pub lam: f64,
+    /// Saturation alpha (>= 0; 0 is ReLU scaled by lambda).
+    pub alpha: f64,
+    /// lambda^2.
+    pub l2: f64,
+}
+
+impl EluParams {
+    /// Constants `(lambda, alpha)`.
+    ///
+    /// ```
+    /// let p = ntk::activation::selu::EluParams::new(1.0, 1.0);
+    /// assert_eq!(p, ntk::activation::selu::EluParams::elu(1.0));
+    /// ```
+    pub const fn new(lam: f64, alpha: f64) -> Self {
+        EluParams {
+            lam,
+            alpha,
+            l2: lam * lam,
+        }
+    }
+
+    /// ELU with saturation `alpha` (lambda = 1).
+    ///
+    /// ```
+    /// assert_eq!(ntk::activation::selu::EluParams::elu(0.5).lam, 1.0);
+    /// ```
+    pub const fn elu(alpha: f64) -> Self {
+        Self::new(1.0, alpha)
+    }
+}
+
+/// The standard SELU constants.
+pub const SELU: EluParams = EluParams::new(LAMBDA, ALPHA);
+
+/// phi(x) of the family with constants `p`.
+///
+/// ```
+/// use ntk::activation::selu::{phi_with, EluParams};
+/// assert_eq!(phi_with(&EluParams::elu(2.0), 3.0), 3.0);
+/// assert!((phi_with(&EluParams::elu(2.0), -1.0) - 2.0 * (-1.0f64).exp_m1()).abs() < 1e-16);
+/// ```
+#[inline]
+pub fn phi_with(p: &EluParams, x: f64) -> f64 {
+    if x > 0.0 {
+        p.lam * x
+    } else {
+        p.lam * p.alpha * x.exp_m1()
+    }
+}
+
+/// phi'(x) of the family with constants `p` (left branch at 0).
+///
+/// ```
+/// use ntk::activation::selu::{dphi_with, EluParams};
+/// assert_eq!(dphi_with(&EluParams::elu(2.0), 0.0), 2.0);
+/// ```
+#[inline]
+pub fn dphi_with(p: &EluParams, x: f64) -> f64 {
+    if x > 0.0 {
+        p.lam
+    } else {
+        p.lam * p.alpha * x.exp()
+    }
+}
 const INV_2PI: f64 = 0.5 * std::f64::consts::FRAC_1_PI;
 /// Below this sqrt(q1 q2), T is integrated from Price's theorem (see the module docs).
 const R_SMALL: f64 = 0.2;
@@ -135,6 +207,17 @@ pub fn dphi(x: f64) -> f64 {
 /// assert!(d.t.abs() < 1e-15);
 /// ```
 pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
+    dual_with(&SELU, q1, q2, c, s)
+}
+
+/// The exponential-linear dual with constants `p` (see [`dual`] and the module docs): ELU is
+/// `EluParams::elu(alpha)`, SELU `SELU`.
+///
+/// ```
+/// use ntk::activation::selu::{dual, dual_with, SELU};
+/// assert_eq!(dual_with(&SELU, 1.0, 2.0, 0.3, 1.38), dual(1.0, 2.0, 0.3, 1.38));
+/// ```
+pub fn dual_with(p: &EluParams, q1: f64, q2: f64, c: f64, s: f64) -> Dual {
     if !(q1.is_finite() && q2.is_finite() && c.is_finite() && s.is_finite()) {
         return Dual {
             t: f64::NAN,
@@ -143,35 +226,35 @@ pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
         };
     }
     if !(q1 > 0.0 && q2 > 0.0) {
-        return zero_variance(q1, q2);
+        return zero_variance(p, q1, q2);
     }
     let (a, b) = (q1.sqrt(), q2.sqrt());
     let rr = a * b;
     let s = if s > 0.0 { s } else { 0.0 };
     if s == 0.0 {
         return if c >= 0.0 {
-            rho_one(q1, q2, a, b)
+            rho_one(p, q1, q2, a, b)
         } else {
-            rho_minus_one(a, b)
+            rho_minus_one(p, a, b)
         };
     }
     let rho = (c / rr).clamp(-1.0, 1.0);
     let r = (s / rr).min(1.0);
-    let (mut t, tdot, m_a, m_b) = t_and_tdot(a, b, c, s, rho, r);
+    let (mut t, tdot, m_a, m_b) = t_and_tdot(p, a, b, c, s, rho, r);
     // small variances: integrate T from Price's theorem instead
     if rr < R_SMALL {
-        t = t_by_price(a, b, c, s);
+        t = t_by_price(p, a, b, c, s);
     }
-    let t11 = t_diag(a, m_a);
-    let t22 = t_diag(b, m_b);
+    let t11 = t_diag(p, a, m_a);
+    let t22 = t_diag(p, b, m_b);
     let sq = t11.sqrt() * t22.sqrt();
     let cn = (t / sq).clamp(-1.0, 1.0);
     let s_new = if c > 0.0 && 1.0 - cn < NEAR_ONE {
         // T = T(rho = 1) - int_0^theta Tdot R sin (more accurate here than the closed form,
         // whose A4 cancels ~8-fold as rho -> 1), and S = sqrt(T11 T22) - T without cancellation
-        let s_ang = price_sine(a, b, c, s);
-        t = t_one(a, b) - s_ang;
-        let big_s = bracket(q1, q2, a, b, t11, t22) + s_ang;
+        let s_ang = price_sine(p, a, b, c, s);
+        t = t_one(p, a, b) - s_ang;
+        let big_s = bracket(p, q1, q2, a, b, t11, t22) + s_ang;
         (big_s.max(0.0) * (sq + t)).sqrt()
     } else {
         sq * ((1.0 - cn) * (1.0 + cn)).sqrt()
@@ -180,11 +263,11 @@ pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
 }
 
 /// `q1` or `q2` not positive: u = 0 (or v = 0) almost surely.
-fn zero_variance(q1: f64, q2: f64) -> Dual {
-    let d0 = LAMBDA * ALPHA; // selu'(0), left branch
+fn zero_variance(p: &EluParams, q1: f64, q2: f64) -> Dual {
+    let d0 = p.lam * p.alpha; // phi'(0), left branch
     let mean_dphi = |q: f64| {
         if q > 0.0 {
-            LAMBDA * (0.5 + ALPHA * mills(q.sqrt()))
+            p.lam * (0.5 + p.alpha * mills(q.sqrt()))
         } else {
             d0
         }
@@ -203,39 +286,39 @@ fn zero_variance(q1: f64, q2: f64) -> Dual {
 
 /// T at rho = +1 (v = (b/a) u): lam^2 (ab/2 + alpha^2 h(a, b)).
 #[inline]
-fn t_one(a: f64, b: f64) -> f64 {
+fn t_one(p: &EluParams, a: f64, b: f64) -> f64 {
     if a == b {
-        t_diag(a, mills(a))
+        t_diag(p, a, mills(a))
     } else {
-        L2 * (0.5 * a * b + ALPHA * ALPHA * mills_mixed(a, b))
+        p.l2 * (0.5 * a * b + p.alpha * p.alpha * mills_mixed(a, b))
     }
 }
 
 /// The variance map q' = T at rho = 1 with a = b = sqrt(q), given M(a): every diagonal value
 /// goes through here, so that var(q) and the T11, T22 used for s' agree bitwise.
 #[inline]
-fn t_diag(a: f64, m_a: f64) -> f64 {
-    L2 * (0.5 * a * a + ALPHA * ALPHA * mills_mixed_diag(a, m_a))
+fn t_diag(p: &EluParams, a: f64, m_a: f64) -> f64 {
+    p.l2 * (0.5 * a * a + p.alpha * p.alpha * mills_mixed_diag(a, m_a))
 }
 
-fn rho_one(q1: f64, q2: f64, a: f64, b: f64) -> Dual {
-    let t = t_one(a, b);
-    let tdot = L2 * (0.5 + ALPHA * ALPHA * mills(a + b));
+fn rho_one(p: &EluParams, q1: f64, q2: f64, a: f64, b: f64) -> Dual {
+    let t = t_one(p, a, b);
+    let tdot = p.l2 * (0.5 + p.alpha * p.alpha * mills(a + b));
     let s = if q1 == q2 {
         0.0
     } else {
-        let (t11, t22) = (t_one(a, a), t_one(b, b));
-        let f = bracket(q1, q2, a, b, t11, t22);
+        let (t11, t22) = (t_one(p, a, a), t_one(p, b, b));
+        let f = bracket(p, q1, q2, a, b, t11, t22);
         (f.max(0.0) * (t11.sqrt() * t22.sqrt() + t)).sqrt()
     };
     Dual { t, tdot, s }
 }
 
-fn rho_minus_one(a: f64, b: f64) -> Dual {
+fn rho_minus_one(p: &EluParams, a: f64, b: f64) -> Dual {
     let m = mills(a) + mills(b);
-    let t = -L2 * ALPHA * a * b * m;
-    let tdot = L2 * ALPHA * m;
-    let (t11, t22) = (t_one(a, a), t_one(b, b));
+    let t = -p.l2 * p.alpha * a * b * m;
+    let tdot = p.l2 * p.alpha * m;
+    let (t11, t22) = (t_one(p, a, a), t_one(p, b, b));
     let sq = t11.sqrt() * t22.sqrt();
     let cn = (t / sq).clamp(-1.0, 1.0);
     Dual {
@@ -247,32 +330,40 @@ fn rho_minus_one(a: f64, b: f64) -> Dual {
 
 /// (T, Tdot, M(a), M(b)) by the closed forms of the module docs, 0 < r.
 #[inline]
-fn t_and_tdot(a: f64, b: f64, c: f64, s: f64, rho: f64, r: f64) -> (f64, f64, f64, f64) {
+fn t_and_tdot(
+    p: &EluParams,
+    a: f64,
+    b: f64,
+    c: f64,
+    s: f64,
+    rho: f64,
+    r: f64,
+) -> (f64, f64, f64, f64) {
     let g = tilts(a, b, rho, r);
     let p0 = s.atan2(-c) * INV_2PI;
     let gu_c = g.m_a - g.u;
     let gv_c = g.m_b - g.v;
-    let tdot = L2 * (p0 + ALPHA * (gu_c + gv_c) + ALPHA * ALPHA * g.uv);
+    let tdot = p.l2 * (p0 + p.alpha * (gu_c + gv_c) + p.alpha * p.alpha * g.uv);
     let a1 = c * p0 + s * INV_2PI;
     let a2 = a * mills_m_half(s / a) * FRAC_1_SQRT_2PI + c * gv_c;
     let a3 = b * mills_m_half(s / b) * FRAC_1_SQRT_2PI + c * gu_c;
     let a4 = (g.uv - g.u) - (g.v - p0);
-    let t = L2 * (a1 + ALPHA * (a2 + a3) + ALPHA * ALPHA * a4);
+    let t = p.l2 * (a1 + p.alpha * (a2 + a3) + p.alpha * p.alpha * a4);
     (t, tdot, g.m_a, g.m_b)
 }
 
 /// Tdot alone at covariance (R sin t, R cos t) given (sin t, cos t) (for the Price integrals).
 #[inline]
-fn tdot_at(a: f64, b: f64, sn: f64, cs: f64) -> f64 {
+fn tdot_at(p: &EluParams, a: f64, b: f64, sn: f64, cs: f64) -> f64 {
     let g = tilts(a, b, sn, cs);
     let p0 = cs.atan2(-sn) * INV_2PI;
-    L2 * (p0 + ALPHA * ((g.m_a - g.u) + (g.m_b - g.v)) + ALPHA * ALPHA * g.uv)
+    p.l2 * (p0 + p.alpha * ((g.m_a - g.u) + (g.m_b - g.v)) + p.alpha * p.alpha * g.uv)
 }
 
 /// E[selu(u)], u ~ N(0, a^2).
 #[inline]
-fn mean_phi(a: f64) -> f64 {
-    LAMBDA * (a * FRAC_1_SQRT_2PI + ALPHA * mills_m_half(a))
+fn mean_phi(p: &EluParams, a: f64) -> f64 {
+    p.lam * (a * FRAC_1_SQRT_2PI + p.alpha * mills_m_half(a))
 }
 
 /// T = E[phi(u)] E[phi(v)] + int_0^{atan2(c, s)} Tdot(R sin t) R cos t dt (small variances).
@@ -280,10 +371,10 @@ fn mean_phi(a: f64) -> f64 {
 /// Tdot(R sin t) varies on the scale 1/max(a, b) in pi/2 - |t| near |t| = pi/2, so for
 /// |rho| > 0.7 the interval is cut into panels whose lengths double away from the end
 /// nearest to +-pi/2 (8-point Gauss–Legendre each); 12-point Gauss–Legendre otherwise.
-fn t_by_price(a: f64, b: f64, c: f64, s: f64) -> f64 {
+fn t_by_price(p: &EluParams, a: f64, b: f64, c: f64, s: f64) -> f64 {
     let rr = a * b;
     let th = c.atan2(s);
-    let f = |t: f64| tdot_r_cos(a, b, t);
+    let f = |t: f64| tdot_r_cos(p, a, b, t);
     let integral = if s >= 0.7 * rr {
         gl_integral(&GL12, 0.0, th, f)
     } else {
@@ -311,14 +402,14 @@ fn t_by_price(a: f64, b: f64, c: f64, s: f64) -> f64 {
         }
         total + panel(d, FRAC_PI_2)
     };
-    mean_phi(a) * mean_phi(b) + rr * integral
+    mean_phi(p, a) * mean_phi(p, b) + rr * integral
 }
 
 /// Tdot(R sin t) cos t.
 #[inline]
-fn tdot_r_cos(a: f64, b: f64, t: f64) -> f64 {
+fn tdot_r_cos(p: &EluParams, a: f64, b: f64, t: f64) -> f64 {
     let (sn, cs) = t.sin_cos();
-    tdot_at(a, b, sn, cs) * cs
+    tdot_at(p, a, b, sn, cs) * cs
 }
 
 /// int_lo^hi f by a Gauss–Legendre rule given by its positive nodes.
@@ -336,12 +427,12 @@ fn gl_integral(rule: &[(f64, f64)], lo: f64, hi: f64, mut f: impl FnMut(f64) -> 
 ///
 /// Tdot(R cos t) varies on the scale 1/max(a, b) near t = 0: one 6-point Gauss–Legendre panel
 /// while theta max(a, b) <= 1/2, else panels halving towards 0 down to that size.
-fn price_sine(a: f64, b: f64, c: f64, s: f64) -> f64 {
+fn price_sine(p: &EluParams, a: f64, b: f64, c: f64, s: f64) -> f64 {
     let rr = a * b;
     let th = s.atan2(c);
     let f = |t: f64| {
         let (sn, cs) = t.sin_cos();
-        tdot_at(a, b, cs, sn) * sn
+        tdot_at(p, a, b, cs, sn) * sn
     };
     let amax = a.max(b);
     let mut hi = th;
@@ -357,12 +448,12 @@ fn price_sine(a: f64, b: f64, c: f64, s: f64) -> f64 {
 }
 
 /// F = sqrt(T11 T22) - T1(a, b) >= 0, T1 = T at rho = 1 (module docs); a = sqrt(q1), b = sqrt(q2).
-fn bracket(q1: f64, q2: f64, a: f64, b: f64, t11: f64, t22: f64) -> f64 {
+fn bracket(p: &EluParams, q1: f64, q2: f64, a: f64, b: f64, t11: f64, t22: f64) -> f64 {
     if q1 == q2 {
         return 0.0;
     }
     let hi = a.max(b);
-    let t1 = t_one(a, b);
+    let t1 = t_one(p, a, b);
     // a - b from q1 - q2 (exact when they are close): F ~ (a - b)^2 needs it to full precision
     let diff = ((q1 - q2) / (a + b)).abs();
     if diff > 0.2 * hi || hi > 30.0 {
@@ -383,7 +474,7 @@ fn bracket(q1: f64, q2: f64, a: f64, b: f64, t11: f64, t22: f64) -> f64 {
     let mut sum = 0.0;
     for i in 0..6 {
         for j in i..6 {
-            let f = d12_log_t1(xs[i], xs[j], mx[i], mx[j]);
+            let f = d12_log_t1(p, xs[i], xs[j], mx[i], mx[j]);
             let wij = ws[i] * ws[j];
             sum += if i == j { wij * f } else { 2.0 * wij * f };
         }
@@ -393,11 +484,11 @@ fn bracket(q1: f64, q2: f64, a: f64, b: f64, t11: f64, t22: f64) -> f64 {
 }
 
 /// d^2 ln T1(x, y) / dx dy with T1 / lam^2 = xy/2 + alpha^2 h(x, y), given M(x), M(y).
-fn d12_log_t1(x: f64, y: f64, mx: f64, my: f64) -> f64 {
+fn d12_log_t1(p: &EluParams, x: f64, y: f64, mx: f64, my: f64) -> f64 {
     let z = x + y;
     let mz = mills(z);
     // dh/dx = M'(z) - M'(x), M'(w) = w M(w) - 1/sqrt(2 pi); d2h/dxdy = M''(z) = M(z) + z M'(z)
-    let a2 = ALPHA * ALPHA;
+    let a2 = p.alpha * p.alpha;
     let t = 0.5 * x * y + a2 * mills_mixed(x, y);
     let tx = 0.5 * y + a2 * (z * mz - x * mx);
     let ty = 0.5 * x + a2 * (z * mz - y * my);
@@ -408,6 +499,13 @@ fn d12_log_t1(x: f64, y: f64, mx: f64, my: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn t_one(a: f64, b: f64) -> f64 {
+        super::t_one(&SELU, a, b)
+    }
+    fn mean_phi(a: f64) -> f64 {
+        super::mean_phi(&SELU, a)
+    }
     use crate::rng::Rng;
 
     /// n-point Gauss–Legendre on [-1, 1] by Newton's method on P_n (independent of the

@@ -14,7 +14,9 @@
 //! correlations of exactly +-1 exact and near +-1 accurate (see [`crate::activation`]).
 
 use crate::activation::Activation;
+use crate::activation::smooth;
 use crate::network::{Network, Parameterization};
+use std::sync::Arc;
 
 /// Per-network constants of the recursion, precomputed once.
 #[derive(Clone, Debug)]
@@ -29,6 +31,9 @@ pub(crate) struct Recursion {
     pub n_in_hidden: f64,
     /// 1 if the standard-parameterization NTK gets the trainable-bias term.
     pub bias_term: f64,
+    /// For the series activations (tanh, softplus, SiLU, sigmoid): their Hermite coefficients
+    /// by variance, filled by `point_vars` and read by `entry`.
+    pub series: Option<Arc<smooth::Cache>>,
 }
 
 impl Recursion {
@@ -43,6 +48,10 @@ impl Recursion {
             n_in_first: d as f64,
             n_in_hidden: net.width.unwrap_or(0) as f64,
             bias_term: if net.bias { 1.0 } else { 0.0 },
+            series: net
+                .activation
+                .is_series()
+                .then(|| Arc::new(smooth::Cache::default())),
         }
     }
 
@@ -58,7 +67,11 @@ impl Recursion {
         let mut q = q_in;
         for l in 0..self.depth {
             let pre = self.w2 * q + self.b2;
-            let post = self.act.dual(pre, pre, pre, 0.0).t;
+            let post = match &self.series {
+                // the same value as act.dual(pre, pre, pre, 0).t, from cached coefficients
+                Some(cache) => cache.get(self.act.smooth_kind(), pre).var(),
+                None => self.act.dual(pre, pre, pre, 0.0).t,
+            };
             out[1 + 2 * l] = pre;
             out[2 + 2 * l] = post;
             q = post;
@@ -88,6 +101,21 @@ impl Recursion {
         }
     }
 
+    /// The activation's dual, from cached coefficients for the series activations (bitwise
+    /// equal to `act.dual`, which orders the variances the same way).
+    #[inline]
+    fn dual(&self, q1: f64, q2: f64, c: f64, s: f64) -> crate::activation::Dual {
+        match &self.series {
+            None => self.act.dual(q1, q2, c, s),
+            Some(cache) => {
+                let (q1, q2) = if q2 < q1 { (q2, q1) } else { (q1, q2) };
+                let kind = self.act.smooth_kind();
+                let (c1, c2) = (cache.get(kind, q1), cache.get(kind, q2));
+                smooth::dual_coeffs(&c1, &c2, q1, q2, c, s)
+            }
+        }
+    }
+
     /// Push one entry through the whole network. `v1`, `v2`: the two points' variances
     /// (`point_vars` layout); `c`, `s`: input-layer covariance and sine part.
     /// Returns `(nngp, ntk)` of the scalar output.
@@ -108,7 +136,7 @@ impl Recursion {
             c = c_new;
             n_in = self.n_in_hidden;
             // activation
-            let d = self.act.dual(v1[1 + 2 * l], v2[1 + 2 * l], c, s);
+            let d = self.dual(v1[1 + 2 * l], v2[1 + 2 * l], c, s);
             theta *= d.tdot;
             c = d.t;
             s = d.s;

@@ -42,7 +42,9 @@ pub struct NetworkArgs {
     /// bias, parameterization, width. Replaces the individual network flags.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["activation", "depth", "w_std", "b_std", "parameterization"])]
     pub arch: Option<PathBuf>,
-    /// Hidden-layer activation: relu, erf or selu.
+    /// Hidden-layer activation: relu, erf, erf:a,b,c, erf_sigmoid, selu, selu:lambda,alpha,
+    /// elu[:alpha], celu[:alpha], identity, leaky_relu[:alpha], abs, abrelu:a,b, gelu, tanh,
+    /// softplus, silu (swish), sigmoid.
     #[arg(long, value_name = "A", value_parser = parse_activation)]
     pub activation: Option<Activation>,
     /// Number of hidden (Dense, activation) pairs before the linear readout (0 = linear model).
@@ -64,7 +66,7 @@ pub struct NetworkArgs {
 }
 
 fn parse_activation(s: &str) -> Result<Activation, String> {
-    Activation::parse(s).ok_or_else(|| format!("unknown activation `{s}`: use relu, erf or selu"))
+    Activation::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_param(s: &str) -> Result<Parameterization, String> {
