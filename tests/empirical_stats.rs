@@ -23,6 +23,7 @@ fn net(act: Activation) -> Network {
         Activation::Relu => Network::mlp(act, 2, 2f64.sqrt(), 0.1).unwrap(),
         Activation::Erf => Network::mlp(act, 2, 1.5, 0.1).unwrap(),
         Activation::Selu => Network::mlp(act, 2, 1.0, 0.1).unwrap(),
+        _ => Network::mlp(act, 2, 1.0, 0.1).unwrap(),
     }
 }
 
