@@ -9,12 +9,8 @@ use serde_json::{Value, json};
 /// The library's canonical name of an activation (case-insensitive), or a `ValueError`.
 #[pyfunction]
 pub fn parse_activation(name: &str) -> PyResult<String> {
-    let a = Activation::parse(name).ok_or_else(|| {
-        value_error(format!(
-            "unknown activation `{name}` (the ntk engine {} knows: {})",
-            ntk::VERSION,
-            known()
-        ))
+    let a = Activation::parse(name).map_err(|e| {
+        value_error(format!("{e} (the ntk engine {} knows: {})", ntk::VERSION, known()))
     })?;
     match serde_json::to_value(a) {
         Ok(Value::String(s)) => Ok(s),
@@ -47,7 +43,7 @@ fn known() -> String {
     ];
     CANDIDATES
         .iter()
-        .filter(|c| Activation::parse(c).is_some())
+        .filter(|c| Activation::parse(c).is_ok())
         .copied()
         .collect::<Vec<_>>()
         .join(", ")
@@ -64,12 +60,8 @@ pub fn network_json(
     parameterization: &str,
     width: Option<usize>,
 ) -> PyResult<String> {
-    let a = Activation::parse(activation).ok_or_else(|| {
-        value_error(format!(
-            "unknown activation `{activation}`; known: {}",
-            known()
-        ))
-    })?;
+    let a = Activation::parse(activation)
+        .map_err(|e| value_error(format!("{e}; known: {}", known())))?;
     let mut v = json!({
         "activation": serde_json::to_value(a).map_err(|e| value_error(e.to_string()))?,
         "depth": depth,
