@@ -190,7 +190,7 @@ fn error_cases_have_clear_messages_and_exit_codes() {
     a[5] = "100000".into(); // --depth
     run(a, 2, "depth");
     let mut a = with(&good, &[]);
-    a[3] = "tanh".into();
+    a[3] = "relu6".into();
     run(a, 2, "unknown activation");
     run(
         vec!["--dataset".into(), "circle:8".into()],

@@ -9,9 +9,10 @@ use crate::special::bvn::GL8_PUB as GL8;
 /// one 8-point Gauss–Legendre panel while `theta scale <= 1/2`, else panels halving towards 0.
 ///
 /// ```
-/// // Tdot = 1 (identity): R (1 - cos theta)
+/// // Tdot = 1 (identity): R (1 - cos theta) = 2 R sin^2(theta / 2) (no cancellation)
 /// let v = ntk::activation::price::sine_integral(2.0, 0.1, 1.0, |_, _| 1.0);
-/// assert!((v - 2.0 * (1.0 - 0.1f64.cos())).abs() < 1e-16);
+/// let exact = 4.0 * 0.05f64.sin().powi(2);
+/// assert!((v / exact - 1.0).abs() < 1e-15, "{v:e} vs {exact:e}");
 /// ```
 pub fn sine_integral(r: f64, theta: f64, scale: f64, tdot: impl Fn(f64, f64) -> f64) -> f64 {
     let f = |t: f64| {
