@@ -1,6 +1,7 @@
 //! Progress of a multi-stage job on stderr: one bar per stage (kernel build, spectrum,
 //! preconditioner, CG, Lanczos, test pass) with an ETA on a terminal, and one line per stage
-//! and per 10% of it otherwise (logs of long runs), with the elapsed time.
+//! and per 10% of it (at least once a minute) otherwise (logs of long runs), with the elapsed
+//! time.
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -10,6 +11,7 @@ struct State {
     bar: Option<crate::common::Progress>,
     stage_start: Instant,
     last_tenth: usize,
+    last_line: Instant,
 }
 
 /// Stage-aware progress reporting (call [`Stages::update`] from any thread).
@@ -61,6 +63,7 @@ impl Stages {
                     .then(|| crate::common::Progress::new(total as u64, stage, false)),
                 stage_start: Instant::now(),
                 last_tenth: 0,
+                last_line: Instant::now(),
             });
         }
         let Some(st) = guard.as_mut() else { return };
@@ -69,8 +72,11 @@ impl Stages {
             b.set(done as u64);
         } else if total > 0 && st.stage_start.elapsed().as_secs_f64() > 5.0 {
             let tenth = 10 * done / total;
-            if tenth > st.last_tenth {
+            // a line per 10% of the stage, and at least one a minute (iterative stages
+            // report against their iteration limit, which they rarely reach)
+            if tenth > st.last_tenth || st.last_line.elapsed().as_secs_f64() > 60.0 {
                 st.last_tenth = tenth;
+                st.last_line = Instant::now();
                 let el = st.stage_start.elapsed().as_secs_f64();
                 let eta = el * (total - done.min(total)) as f64 / done.max(1) as f64;
                 eprintln!(
