@@ -70,9 +70,18 @@ fn duals_match_40_digit_references() {
             }
         };
         check(e[0] <= tt, format!("{at}: T {} vs {t}: {:.1e}", d.t, e[0]));
-        check(e[1] <= tdt, format!("{at}: Tdot {} vs {td}: {:.1e}", d.tdot, e[1]));
-        check(e[2] <= ts, format!("{at}: s' {} vs {sn}: {:.1e}", d.s, e[2]));
-        check(e[3] <= tsr, format!("{at}: s' {} vs {sn}: relative {:.1e}", d.s, e[3]));
+        check(
+            e[1] <= tdt,
+            format!("{at}: Tdot {} vs {td}: {:.1e}", d.tdot, e[1]),
+        );
+        check(
+            e[2] <= ts,
+            format!("{at}: s' {} vs {sn}: {:.1e}", d.s, e[2]),
+        );
+        check(
+            e[3] <= tsr,
+            format!("{at}: s' {} vs {sn}: relative {:.1e}", d.s, e[3]),
+        );
         // the variance map against its own reference
         let v = act.var(q1);
         assert!(
@@ -90,5 +99,10 @@ fn duals_match_40_digit_references() {
             w[0], w[1], w[2], w[3]
         );
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -41,7 +41,13 @@ fn run_sample(dir: &Path, solver: &str, extra: &[&str]) -> (serde_json::Value, V
     let fxt = dir.join(format!("{solver}-test.npy"));
     let fxr = dir.join(format!("{solver}-train.npy"));
     ntk()
-        .args(["predict", "--dataset", "fashion-mnist", "--data-dir", sample()])
+        .args([
+            "predict",
+            "--dataset",
+            "fashion-mnist",
+            "--data-dir",
+            sample(),
+        ])
         .args(NET)
         .args(["--lr", "1", "--diag-reg", "1e-4", "--diag-reg-relative"])
         .args(["--times", "0,1,10,100,1000,inf", "--threads", "2"])
@@ -70,7 +76,12 @@ fn per_point(a: &[f64], b: &[f64], points: usize) -> Vec<f64> {
     (0..points)
         .map(|p| {
             let (x, y) = (&a[p * len..(p + 1) * len], &b[p * len..(p + 1) * len]);
-            let num: f64 = x.iter().zip(y).map(|(u, v)| (u - v).powi(2)).sum::<f64>().sqrt();
+            let num: f64 = x
+                .iter()
+                .zip(y)
+                .map(|(u, v)| (u - v).powi(2))
+                .sum::<f64>()
+                .sqrt();
             let den: f64 = y.iter().map(|v| v * v).sum::<f64>().sqrt();
             if den == 0.0 { num } else { num / den }
         })
@@ -95,10 +106,17 @@ fn iterative_matches_dense_on_the_fashion_sample() {
     }
     let acc = ji["accuracy_test"].as_array().unwrap();
     assert_eq!(acc.len(), 6);
-    assert!(acc[5].as_f64().unwrap() > 0.3, "10 classes from 100 images: {acc:?}");
+    assert!(
+        acc[5].as_f64().unwrap() > 0.3,
+        "10 classes from 100 images: {acc:?}"
+    );
     assert_eq!(ji["tol"], 1e-8);
     assert!(ji["memory"]["total_bytes"].as_f64().unwrap() > 0.0);
-    assert_eq!(jd["fx_test"].as_array().unwrap().len(), 6, "the dense JSON keeps its arrays");
+    assert_eq!(
+        jd["fx_test"].as_array().unwrap().len(),
+        6,
+        "the dense JSON keeps its arrays"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -112,7 +130,10 @@ fn f32_storage_is_within_its_stated_bound() {
     // the predictions move by ~cond * 6e-8 < 1e-3 (docs/storage.md)
     let errs = per_point(&t32, &t64, 6);
     assert!(errs.iter().all(|&e| e < 1e-3), "{errs:?}");
-    assert!(errs[5] > 1e-12, "f32 storage must differ from f64 somewhere: {errs:?}");
+    assert!(
+        errs[5] > 1e-12,
+        "f32 storage must differ from f64 somewhere: {errs:?}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -126,7 +147,8 @@ fn write_kernels(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let xt = faer::Mat::from_fn(7, 3, |i, j| ((i * 5 + j) as f64 * 0.21).cos());
     let net = ntk::Network::mlp(ntk::Activation::Relu, 2, 1.4, 0.1).unwrap();
     let k = ntk::kernel::kernels(&net, x.as_ref(), None, &Default::default()).unwrap();
-    let kt = ntk::kernel::kernels(&net, xt.as_ref(), Some(x.as_ref()), &Default::default()).unwrap();
+    let kt =
+        ntk::kernel::kernels(&net, xt.as_ref(), Some(x.as_ref()), &Default::default()).unwrap();
     let y = faer::Mat::from_fn(n, 2, |i, j| ((i * 7 + j * 3) % 5) as f64 - 2.0);
     let (kp, ktp, yp) = (dir.join("k.npy"), dir.join("kt.npy"), dir.join("y.npy"));
     ntk::io::write_npy(&kp, k.ntk.as_ref().unwrap().as_ref()).unwrap();
@@ -147,7 +169,14 @@ fn run_given(dir: &Path, solver: &str, ridge: &str, tag: &str) -> (Vec<f64>, Vec
         .arg(&kp)
         .arg("--ntk-test-train")
         .arg(&ktp)
-        .args(["--lr", "0.5", "--diag-reg", ridge, "--times", "0,0.5,5,50,500,inf"])
+        .args([
+            "--lr",
+            "0.5",
+            "--diag-reg",
+            ridge,
+            "--times",
+            "0,0.5,5,50,500,inf",
+        ])
         .args(["--steps", "0,3,30", "--solver", solver, "--quiet"])
         .arg("--out")
         .arg(dir.join(format!("{tag}-{solver}.json")))
@@ -182,7 +211,13 @@ fn auto_says_what_it_picked() {
     let dir = tmp("auto");
     let out = dir.join("a.json");
     let a = ntk()
-        .args(["predict", "--dataset", "fashion-mnist:20:10", "--data-dir", sample()])
+        .args([
+            "predict",
+            "--dataset",
+            "fashion-mnist:20:10",
+            "--data-dir",
+            sample(),
+        ])
         .args(NET)
         .args(["--lr", "1", "--times", "0,inf", "--diag-reg", "1e-3"])
         .arg("--out")
@@ -199,17 +234,37 @@ fn a_plan_that_cannot_fit_is_refused_before_allocating() {
     let dir = tmp("mem");
     let out = dir.join("m.json");
     let a = ntk()
-        .args(["predict", "--dataset", "fashion-mnist", "--data-dir", sample()])
+        .args([
+            "predict",
+            "--dataset",
+            "fashion-mnist",
+            "--data-dir",
+            sample(),
+        ])
         .args(NET)
-        .args(["--lr", "1", "--solver", "iterative", "--memory-limit", "100K"])
+        .args([
+            "--lr",
+            "1",
+            "--solver",
+            "iterative",
+            "--memory-limit",
+            "100K",
+        ])
         .arg("--out")
         .arg(&out)
         .assert()
         .code(2);
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
-    assert!(err.contains("GB") && err.contains("--memory-limit"), "{err}");
+    assert!(
+        err.contains("GB") && err.contains("--memory-limit"),
+        "{err}"
+    );
     assert!(!out.exists());
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "nothing left behind");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "nothing left behind"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -219,22 +274,38 @@ fn dense_only_options_and_bad_flags_are_usage_errors() {
     let out = dir.join("u.json");
     let base = |extra: &[&str]| {
         let mut c = ntk();
-        c.args(["predict", "--dataset", "fashion-mnist:20:10", "--data-dir", sample()])
-            .args(NET)
-            .args(["--lr", "1"])
-            .args(extra)
-            .arg("--out")
-            .arg(&out);
+        c.args([
+            "predict",
+            "--dataset",
+            "fashion-mnist:20:10",
+            "--data-dir",
+            sample(),
+        ])
+        .args(NET)
+        .args(["--lr", "1"])
+        .args(extra)
+        .arg("--out")
+        .arg(&out);
         c
     };
-    let e = base(&["--solver", "iterative", "--ensemble"]).assert().code(2);
+    let e = base(&["--solver", "iterative", "--ensemble"])
+        .assert()
+        .code(2);
     assert!(String::from_utf8_lossy(&e.get_output().stderr).contains("--ensemble"));
     base(&["--solver", "fast"]).assert().code(2);
     base(&["--memory-limit", "lots"]).assert().code(2);
     base(&["--storage", "f16"]).assert().code(2);
-    base(&["--solver", "iterative", "--tol", "0"]).assert().code(2);
+    base(&["--solver", "iterative", "--tol", "0"])
+        .assert()
+        .code(2);
     let e = ntk()
-        .args(["predict", "--dataset", "fashion-mnist", "--data-dir", "/nonexistent-ntk"])
+        .args([
+            "predict",
+            "--dataset",
+            "fashion-mnist",
+            "--data-dir",
+            "/nonexistent-ntk",
+        ])
         .args(NET)
         .args(["--lr", "1"])
         .arg("--out")
@@ -242,7 +313,10 @@ fn dense_only_options_and_bad_flags_are_usage_errors() {
         .assert()
         .code(2);
     let msg = String::from_utf8_lossy(&e.get_output().stderr).to_string();
-    assert!(msg.contains("dataset-fashion-mnist") && msg.contains("--data-dir"), "{msg}");
+    assert!(
+        msg.contains("dataset-fashion-mnist") && msg.contains("--data-dir"),
+        "{msg}"
+    );
     assert!(!out.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }

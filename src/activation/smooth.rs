@@ -135,7 +135,7 @@ impl Coeffs {
     /// use ntk::activation::smooth::{Coeffs, Kind};
     /// let c = Coeffs::new(Kind::Tanh, 1.0);
     /// // a_1 = E[tanh'(Z)] = E[sech^2 Z] = 0.60570550960215... (200-point Gauss-Hermite)
-/// assert!(c.a[0].abs() < 1e-17 && (c.a[1] - 0.6057055096021592).abs() < 1e-14, "{:e}", c.a[1]);
+    /// assert!(c.a[0].abs() < 1e-17 && (c.a[1] - 0.6057055096021592).abs() < 1e-14, "{:e}", c.a[1]);
     /// ```
     pub fn new(kind: Kind, q: f64) -> Self {
         if !(q.is_finite() && q >= 0.0) {

@@ -308,9 +308,9 @@ fn build_operator(
             };
             let missing = || Error::Numerical("the kernel build returned no kernel".into());
             Ok(match plan.precision {
-                Precision::F64 => {
-                    Operator::F64(pick(km::build_packed(&kp, &opts, Some(&cb))?).ok_or_else(missing)?)
-                }
+                Precision::F64 => Operator::F64(
+                    pick(km::build_packed(&kp, &opts, Some(&cb))?).ok_or_else(missing)?,
+                ),
                 Precision::F32 => Operator::F32(
                     pick32(km::build_packed(&kp, &opts, Some(&cb))?).ok_or_else(missing)?,
                 ),
@@ -418,7 +418,11 @@ fn n_train_of(job: &PredictJob<'_>) -> usize {
 /// assert!(out.report.error_estimate.iter().all(|&e| e <= 1e-8));
 /// # Ok::<(), ntk::Error>(())
 /// ```
-pub fn run(job: &PredictJob<'_>, choice: &SolverChoice, progress: Progress<'_>) -> Result<IterativeOutput> {
+pub fn run(
+    job: &PredictJob<'_>,
+    choice: &SolverChoice,
+    progress: Progress<'_>,
+) -> Result<IterativeOutput> {
     job.validate()?;
     if job.ensemble || job.check.is_some() {
         return Err(Error::param(
@@ -468,7 +472,11 @@ pub fn run(job: &PredictJob<'_>, choice: &SolverChoice, progress: Progress<'_>) 
         });
     }
     let loss_test = match (&fx_test, job.y_test) {
-        (Some(f), Some(y)) => Some(f.iter().map(|f| job.options.loss.between(f.as_ref(), y)).collect()),
+        (Some(f), Some(y)) => Some(
+            f.iter()
+                .map(|f| job.options.loss.between(f.as_ref(), y))
+                .collect(),
+        ),
         _ => None,
     };
     let report = IterativeReport {

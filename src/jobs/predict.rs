@@ -15,16 +15,16 @@
 //! the kernels that were used. The `ntk predict` CLI, the Python package and any other front
 //! end call [`run`].
 
+use super::iterative::{self, IterativeOutput, Progress};
+use super::solver::{self, Solver, SolverChoice, SolverNeeds};
 use crate::dynamics::compare::{CompareConfig, compare};
 use crate::dynamics::report::{Evaluated, KernelSet, Report, Request, evaluate};
 use crate::dynamics::{EnsembleTest, FlowOptions, Point, TestData, Training};
 use crate::kernel::{self, KernelOptions};
-use crate::{Error, Network, Result};
-use faer::{Mat, MatRef};
-use super::iterative::{self, IterativeOutput, Progress};
-use super::solver::{self, Solver, SolverChoice, SolverNeeds};
 use crate::kernel_matrix::Precision;
 use crate::solve::SolveOptions;
+use crate::{Error, Network, Result};
+use faer::{Mat, MatRef};
 use std::path::{Path, PathBuf};
 
 /// Where the kernels come from.
@@ -469,7 +469,9 @@ pub fn choose_solver(job: &PredictJob<'_>, plots: bool) -> Result<SolverChoice> 
     let (n_train, n_test) = match job.kernels {
         KernelSource::Given(ks) => (
             job.y_train.nrows(),
-            ks.ntk_test_train.or(ks.nngp_test_train).map_or(0, |k| k.nrows()),
+            ks.ntk_test_train
+                .or(ks.nngp_test_train)
+                .map_or(0, |k| k.nrows()),
         ),
         KernelSource::Network {
             x_train, x_test, ..

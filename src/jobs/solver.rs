@@ -168,7 +168,10 @@ pub fn choose(requested: Solver, needs: &SolverNeeds) -> Result<SolverChoice> {
                 }
                 return Ok(pick(
                     Solver::Dense,
-                    format!("auto: {} need(s) the dense solver", needs.dense_only.join(", ")),
+                    format!(
+                        "auto: {} need(s) the dense solver",
+                        needs.dense_only.join(", ")
+                    ),
                 ));
             }
             if needs.n_train <= AUTO_DENSE_MAX && fits {

@@ -287,7 +287,15 @@ impl<'a> KernelPlan<'a> {
         // when the caller's views are laid out differently (e.g. transposed)
         let col_major = |m: &MatMut<'_, f64>| m.row_stride() == 1;
         if col_major(&nngp) && ntk.as_ref().is_none_or(col_major) {
-            self.tile_into(rows, cols, &mut scratch, gram.as_mut(), nngp, ntk, lower_only);
+            self.tile_into(
+                rows,
+                cols,
+                &mut scratch,
+                gram.as_mut(),
+                nngp,
+                ntk,
+                lower_only,
+            );
         } else {
             let mut k = Mat::zeros(want.0, want.1);
             let mut t = ntk.as_ref().map(|_| Mat::zeros(want.0, want.1));

@@ -10,7 +10,11 @@ use serde_json::{Value, json};
 #[pyfunction]
 pub fn parse_activation(name: &str) -> PyResult<String> {
     let a = Activation::parse(name).map_err(|e| {
-        value_error(format!("{e} (the ntk engine {} knows: {})", ntk::VERSION, known()))
+        value_error(format!(
+            "{e} (the ntk engine {} knows: {})",
+            ntk::VERSION,
+            known()
+        ))
     })?;
     match serde_json::to_value(a) {
         Ok(Value::String(s)) => Ok(s),

@@ -51,7 +51,9 @@ impl Stages {
         if self.quiet {
             return;
         }
-        let Ok(mut guard) = self.state.lock() else { return };
+        let Ok(mut guard) = self.state.lock() else {
+            return;
+        };
         if guard.as_ref().is_none_or(|s| s.stage != stage) {
             if let Some(mut old) = guard.take() {
                 self.close(&mut old);

@@ -192,15 +192,31 @@ fn parse_precision(s: &str) -> Result<Precision, String> {
 pub fn parse_bytes(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let lower = t.to_ascii_lowercase();
-    let (num, mult) = [("kib", 1024f64), ("mib", 1024f64.powi(2)), ("gib", 1024f64.powi(3)),
-        ("tib", 1024f64.powi(4)), ("kb", 1e3), ("mb", 1e6), ("gb", 1e9), ("tb", 1e12),
-        ("k", 1e3), ("m", 1e6), ("g", 1e9), ("t", 1e12), ("b", 1.0)]
-        .iter()
-        .find(|(suf, _)| lower.ends_with(suf))
-        .map_or((lower.as_str(), 1.0), |(suf, m)| (&lower[..lower.len() - suf.len()], *m));
+    let (num, mult) = [
+        ("kib", 1024f64),
+        ("mib", 1024f64.powi(2)),
+        ("gib", 1024f64.powi(3)),
+        ("tib", 1024f64.powi(4)),
+        ("kb", 1e3),
+        ("mb", 1e6),
+        ("gb", 1e9),
+        ("tb", 1e12),
+        ("k", 1e3),
+        ("m", 1e6),
+        ("g", 1e9),
+        ("t", 1e12),
+        ("b", 1.0),
+    ]
+    .iter()
+    .find(|(suf, _)| lower.ends_with(suf))
+    .map_or((lower.as_str(), 1.0), |(suf, m)| {
+        (&lower[..lower.len() - suf.len()], *m)
+    });
     match num.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v * mult),
-        _ => Err(format!("`{s}` is not a byte count; e.g. 16G, 800M or 2000000000")),
+        _ => Err(format!(
+            "`{s}` is not a byte count; e.g. 16G, 800M or 2000000000"
+        )),
     }
 }
 
@@ -461,7 +477,10 @@ fn write_dense(
     // the .npy predictions: the times, then the steps
     let gd = rep.gradient_descent.as_ref().map(|g| &g.trajectory);
     let mut fx_train = super::predict_out::to_mats(&rep.flow.fx_train);
-    fx_train.extend(gd.map(|t| super::predict_out::to_mats(&t.fx_train)).unwrap_or_default());
+    fx_train.extend(
+        gd.map(|t| super::predict_out::to_mats(&t.fx_train))
+            .unwrap_or_default(),
+    );
     let fx_test = rep.flow.fx_test.as_ref().map(|f| {
         let mut v = super::predict_out::to_mats(f);
         v.extend(

@@ -127,7 +127,11 @@ pub fn load(args: &Args) -> anyhow::Result<Data> {
             .map(|p| read(p, "x-train"))
             .transpose()?,
         y_train,
-        x_test: args.x_test.as_ref().map(|p| read(p, "x-test")).transpose()?,
+        x_test: args
+            .x_test
+            .as_ref()
+            .map(|p| read(p, "x-test"))
+            .transpose()?,
         y_test,
     })
 }

@@ -100,7 +100,11 @@ pub fn write_iterative(args: &Args, out: &IterativeOutput, start: Instant) -> an
     for (i, p) in rep.points.iter().enumerate() {
         eprintln!(
             "  {} {:>8}: train loss {:.4e}{}, accuracy train {} test {}, error estimate {:.1e} ({:?})",
-            if matches!(p, ntk::dynamics::Point::Steps(_)) { "step" } else { "t =" },
+            if matches!(p, ntk::dynamics::Point::Steps(_)) {
+                "step"
+            } else {
+                "t ="
+            },
             p.to_string(),
             rep.loss_train[i],
             rep.loss_test
