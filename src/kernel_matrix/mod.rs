@@ -103,6 +103,7 @@ mod entry;
 mod layout;
 mod memory;
 mod micro;
+mod micro_avx2;
 mod packed;
 mod stream;
 

@@ -64,13 +64,14 @@ pub(crate) fn apply<T: Entry, S: TileSource<T>>(
             xb[l * n + i] = x[(i, l)];
         }
     }
+    let isa = micro::Isa::detect();
     let chunks = layout.chunks();
     let partials: Vec<Mutex<Vec<f64>>> = (0..chunks)
         .map(|c| Mutex::new(vec![0.0; layout.chunk_row_end(c) * k]))
         .collect();
     let run = |c: usize| {
         let mut p = partials[c].lock().unwrap_or_else(|e| e.into_inner());
-        run_chunk_dispatch(layout, src, c, &xb, &mut p, k);
+        run_chunk(isa, layout, src, c, &xb, &mut p, k);
     };
     let w = workers(par).min(chunks);
     if w <= 1 {
@@ -122,38 +123,9 @@ fn reduce(layout: &TileLayout, parts: &[Vec<f64>], k: usize, mut out: MatMut<'_,
     }
 }
 
-fn run_chunk_dispatch<T: Entry, S: TileSource<T>>(
-    layout: &TileLayout,
-    src: &S,
-    c: usize,
-    x: &[f64],
-    p: &mut [f64],
-    k: usize,
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx2")]
-        unsafe fn avx2<T: Entry, S: TileSource<T>>(
-            layout: &TileLayout,
-            src: &S,
-            c: usize,
-            x: &[f64],
-            p: &mut [f64],
-            k: usize,
-        ) {
-            run_chunk(layout, src, c, x, p, k)
-        }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { avx2(layout, src, c, x, p, k) };
-        }
-    }
-    run_chunk(layout, src, c, x, p, k)
-}
-
 /// Chunk `c` into its partial `p` (rows 0..chunk_row_end(c), k columns), tiles in order.
-#[inline(always)]
 fn run_chunk<T: Entry, S: TileSource<T>>(
+    isa: micro::Isa,
     layout: &TileLayout,
     src: &S,
     c: usize,
@@ -176,10 +148,11 @@ fn run_chunk<T: Entry, S: TileSource<T>>(
         for j in 0..=i {
             let (a, lda) = src.tile(i, j);
             if i == j {
-                micro::diag(a, lda, rows.len(), rows.start, &mut v);
+                micro::diag(isa, a, lda, rows.len(), rows.start, &mut v);
             } else {
                 let cols = layout.rows(j);
                 micro::offdiag(
+                    isa,
                     a,
                     lda,
                     rows.len(),
@@ -199,9 +172,11 @@ mod tests {
     use super::*;
     use faer::Mat;
 
-    /// The documented order, written out in scalar code: per chunk a zero partial, tiles in
-    /// order, off-diagonal columns in groups of 4 with 4 dot lanes, diagonal tiles column by
-    /// column; partials added in chunk order.
+    /// The documented order (micro.rs), written out in scalar code: per chunk a zero
+    /// partial, tiles in order; off-diagonal rows one fma chain over the tile's columns and
+    /// columns four fma lanes over the tile's rows; diagonal tiles rows first (chain over the
+    /// lower half), then the lane dots over the rows below the diagonal; partials added in
+    /// chunk order.
     #[allow(clippy::needless_range_loop)]
     fn reference(k: &Mat<f64>, b: usize, x: &Mat<f64>) -> Mat<f64> {
         let n = k.nrows();
@@ -216,38 +191,31 @@ mod tests {
                     let cols = l.rows(tj);
                     for q in 0..x.ncols() {
                         if ti == tj {
+                            for i in rows.clone() {
+                                for j in rows.start..=i {
+                                    p[(i, q)] = k[(i, j)].mul_add(x[(j, q)], p[(i, q)]);
+                                }
+                            }
                             for j in rows.clone() {
                                 let mut d = [0.0; 4];
                                 for i in j + 1..rows.end {
-                                    p[(i, q)] += k[(i, j)] * x[(j, q)];
-                                    d[(i - j - 1) % 4] += k[(i, j)] * x[(i, q)];
+                                    let t = (i - j - 1) % 4;
+                                    d[t] = k[(i, j)].mul_add(x[(i, q)], d[t]);
                                 }
-                                p[(j, q)] += k[(j, j)] * x[(j, q)] + fold(d);
+                                p[(j, q)] += fold(d);
                             }
                             continue;
                         }
-                        let g4 = cols.len() / 4 * 4;
-                        for g in (0..g4).step_by(4) {
-                            let js: Vec<usize> = (0..4).map(|t| cols.start + g + t).collect();
-                            let mut d = [[0.0; 4]; 4];
-                            for i in rows.clone() {
-                                let a = |t: usize| k[(i, js[t])];
-                                let xj = |t: usize| x[(js[t], q)];
-                                p[(i, q)] +=
-                                    ((a(0) * xj(0) + a(1) * xj(1)) + a(2) * xj(2)) + a(3) * xj(3);
-                                for t in 0..4 {
-                                    d[t][(i - rows.start) % 4] += a(t) * x[(i, q)];
-                                }
-                            }
-                            for t in 0..4 {
-                                p[(js[t], q)] += fold(d[t]);
+                        for i in rows.clone() {
+                            for j in cols.clone() {
+                                p[(i, q)] = k[(i, j)].mul_add(x[(j, q)], p[(i, q)]);
                             }
                         }
-                        for j in cols.start + g4..cols.end {
+                        for j in cols.clone() {
                             let mut d = [0.0; 4];
                             for i in rows.clone() {
-                                p[(i, q)] += k[(i, j)] * x[(j, q)];
-                                d[(i - rows.start) % 4] += k[(i, j)] * x[(i, q)];
+                                let t = (i - rows.start) % 4;
+                                d[t] = k[(i, j)].mul_add(x[(i, q)], d[t]);
                             }
                             p[(j, q)] += fold(d);
                         }
@@ -271,7 +239,14 @@ mod tests {
     #[allow(clippy::needless_range_loop)]
     fn the_documented_summation_order_is_the_implemented_one() {
         let mut r = crate::rng::Rng::new(3);
-        for &(n, b) in &[(1, 4), (6, 4), (23, 5), (64, 9), (200, 13)] {
+        for &(n, b, m) in &[
+            (1, 4, 3),
+            (6, 4, 3),
+            (23, 5, 3),
+            (64, 9, 5),
+            (200, 13, 7),
+            (300, 131, 10),
+        ] {
             // entries of very different magnitudes: any change of order changes the bits
             let mut k = Mat::from_fn(n, n, |_, _| {
                 r.normal() * 10f64.powi((r.uniform() * 12.0) as i32 - 6)
@@ -281,9 +256,9 @@ mod tests {
                     k[(i, j)] = k[(j, i)];
                 }
             }
-            let x = Mat::from_fn(n, 3, |_, _| r.normal());
+            let x = Mat::from_fn(n, m, |_, _| r.normal());
             let p = Packed::<f64>::from_dense(k.as_ref(), b).unwrap();
-            let mut y = Mat::zeros(n, 3);
+            let mut y = Mat::zeros(n, m);
             p.apply(x.as_ref(), y.as_mut(), Par::rayon(2));
             assert_eq!(y, reference(&k, b, &x), "n {n} b {b}");
         }
