@@ -10,6 +10,7 @@
 //! - [`flow()`]: the entry point (every point at once, error estimates, diagnostics).
 //! - [`pcg`]: block preconditioned CG; [`Preconditioner`]: pivoted partial Cholesky in
 //!   Nystrom form.
+//! - [`ensemble()`]: the infinite ensemble's mean and covariance on a bounded test set.
 //! - [`spectrum_summary`]: `lambda_max`, top eigenvalues and a `lambda_min` estimate.
 //!
 //! The methods, tolerances, what the estimates bound and measured costs are in
@@ -29,6 +30,7 @@
 //! ```
 
 pub mod cg;
+mod ensemble;
 pub mod flow;
 pub mod funcs;
 mod infinite;
@@ -38,6 +40,7 @@ pub mod precond;
 pub mod spectrum;
 mod vecops;
 
+pub use ensemble::{EnsembleKernels, EnsembleMoments, ensemble};
 pub use cg::{CgOptions, CgReport, CgSolution, Progress, Stop, pcg};
 pub use flow::{IterativeFlow, PointMethod, SolveDiagnostics, StageTime, flow, ridge_amount};
 pub use funcs::LanczosReport;
