@@ -12,6 +12,7 @@
 //! and writes the job's output. The jobs validate their input at entry ([`crate::Error`]).
 
 pub mod converge;
+pub mod ensemble_scale;
 pub mod iterative;
 pub mod predict;
 pub mod solver;
