@@ -53,6 +53,7 @@ pub mod activation;
 pub mod converge;
 pub mod data;
 pub mod demo;
+pub mod distributed;
 pub mod dynamics;
 pub mod empirical;
 pub mod error;

@@ -3,7 +3,9 @@
 pub mod converge;
 pub mod demo;
 pub mod empirical;
+pub mod assemble;
 pub mod kernel;
+pub mod kernel_parts;
 pub mod plot;
 pub mod predict;
 pub mod predict_data;

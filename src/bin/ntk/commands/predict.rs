@@ -242,8 +242,11 @@ fn network_given(n: &NetworkArgs) -> bool {
 }
 
 /// Run `ntk predict`.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(mut args: Args) -> anyhow::Result<()> {
     let start = Instant::now();
+    // under mpirun every rank computes; rank 0 alone prints and writes
+    let root = ntk::distributed::is_root(ntk::distributed::world());
+    args.quiet |= !root;
     // ---- validate the request before any work
     let options = FlowOptions {
         learning_rate: args.lr,
@@ -441,8 +444,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if !args.quiet {
                 eprintln!("solver: dense ({})", choice.reason);
             }
+            if !root {
+                return Ok(());
+            }
             write_dense(&args, &job, &out, start)
         }
+        Outcome::Iterative(_) if !root => Ok(()),
         Outcome::Iterative(out) => super::predict_out::write_iterative(&args, &out, start),
     }
 }
