@@ -104,8 +104,8 @@ fn entries(layout: &TileLayout, rows: &Range<usize>) -> usize {
     end - layout.offset(rows.start, 0)
 }
 
-/// Bytes rank `rank` of `size` stores for one kernel of order `n` in tiles of `tile` at
-/// `precision` (the default chunk count): its share for memory planning.
+/// Bytes rank `rank` of `size` stores for one kernel of order `n` in tiles of `tile`, cut
+/// into `chunks` chunks, at `precision`: its share for memory planning.
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] if `n` or `tile` is 0.
@@ -113,18 +113,19 @@ fn entries(layout: &TileLayout, rows: &Range<usize>) -> usize {
 /// ```
 /// use ntk::distributed::rank_bytes;
 /// use ntk::kernel_matrix::{bytes, Precision};
-/// let all: u64 = (0..3).map(|r| rank_bytes(1000, 64, Precision::F64, r, 3).unwrap()).sum();
+/// let all: u64 = (0..3).map(|r| rank_bytes(1000, 64, 16, Precision::F64, r, 3).unwrap()).sum();
 /// assert_eq!(all, bytes(1000, 64, Precision::F64)?);
 /// # Ok::<(), ntk::Error>(())
 /// ```
 pub fn rank_bytes(
     n: usize,
     tile: usize,
+    chunks: usize,
     precision: Precision,
     rank: usize,
     size: usize,
 ) -> Result<u64> {
-    let l = TileLayout::new(n, tile, DEFAULT_CHUNKS)?;
+    let l = TileLayout::new(n, tile, chunks)?;
     let rows = tile_rows(&l, &split::even(l.chunks(), size, rank));
     Ok(entries(&l, &rows) as u64 * precision.bytes() as u64)
 }
@@ -283,7 +284,7 @@ pub fn build_distributed<'c, T: Entry>(
                 "distributed storage holds a symmetric training kernel".into(),
             ));
         }
-        let layout = TileLayout::new(plan.shape().0, opts.tile, DEFAULT_CHUNKS)?;
+        let layout = TileLayout::new(plan.shape().0, opts.tile, opts.chunks)?;
         let mine = tile_rows(&layout, &split::even(layout.chunks(), comm.size(), comm.rank()));
         let share = entries(&layout, &mine) as f64 * std::mem::size_of::<T>() as f64;
         check_fits(

@@ -302,7 +302,7 @@ fn plan_rank_memory(
     let extra = fixed + per_vector * min_basis as f64;
     let budget = job.memory_limit.or_else(km::default_budget);
     let share = |p: Precision| -> Result<f64> {
-        let b = dist::rank_bytes(n, km::DEFAULT_TILE, p, comm.rank(), comm.size())?;
+        let b = dist::rank_bytes(n, km::DEFAULT_TILE, job.chunks, p, comm.rank(), comm.size())?;
         Ok(b as f64)
     };
     let choices: &[Precision] = match job.storage {
@@ -323,12 +323,13 @@ fn plan_rank_memory(
     let mine = picked.ok_or_else(|| {
         let storage = share(*choices.last().unwrap_or(&Precision::F64)).unwrap_or(f64::NAN);
         Error::Memory(format!(
-            "rank {} of {}: its share of the kernel ({:.3} GB) and the solver ({:.3} GB) do not              fit its budget of {:.3} GB (--memory-limit, default 90% of available memory); use              more ranks, a larger --memory-limit or fewer points",
-            comm.rank(),
-            comm.size(),
+            "this rank's share of the kernel ({:.3} GB) and the solver ({:.3} GB) do not fit \
+             its budget of {:.3} GB (--memory-limit, default 90% of available memory; {} \
+             ranks); use more ranks, a larger --memory-limit or fewer points",
             storage / 1e9,
             extra / 1e9,
-            budget.unwrap_or(f64::INFINITY) / 1e9
+            budget.unwrap_or(f64::INFINITY) / 1e9,
+            comm.size()
         ))
     });
     let (p, _) = dist::agree(comm, mine)?;
@@ -387,6 +388,7 @@ fn build_operator<'c>(
                 which: which(job.kernel),
                 threads: job.options.threads,
                 budget: Some(f64::INFINITY), // checked by the plan, with the solver's bytes
+                chunks: job.chunks,
                 ..Default::default()
             };
             let cb = |d: usize, t: usize| {

@@ -84,6 +84,10 @@ pub struct BuildOptions {
     pub tile: usize,
     /// Byte budget for the storage; None = 90% of the memory available now.
     pub budget: Option<f64>,
+    /// Chunks of the fixed product partition (default [`DEFAULT_CHUNKS`]): products'
+    /// bits depend on it (never on threads or ranks), and at most this many ranks of a
+    /// distributed run store tiles.
+    pub chunks: usize,
 }
 
 impl Default for BuildOptions {
@@ -93,6 +97,7 @@ impl Default for BuildOptions {
             threads: 0,
             tile: DEFAULT_TILE,
             budget: None,
+            chunks: DEFAULT_CHUNKS,
         }
     }
 }
@@ -165,7 +170,7 @@ pub fn build_packed<T: Entry>(
         ));
     }
     let (n, _) = plan.shape();
-    let layout = TileLayout::new(n, opts.tile, DEFAULT_CHUNKS)?;
+    let layout = TileLayout::new(n, opts.tile, opts.chunks)?;
     let bytes = layout.entries() as f64 * std::mem::size_of::<T>() as f64;
     check_fits(
         bytes * opts.which.count() as f64,
