@@ -4,14 +4,18 @@
 
 use faer::{Mat, Par};
 use ntk::distributed::file::{FileOptions, write_kernels};
-use ntk::distributed::{Distributed, ThreadComm, agree, build_distributed, cross_apply_distributed};
+use ntk::distributed::{
+    Distributed, ThreadComm, agree, build_distributed, cross_apply_distributed,
+};
+use ntk::jobs::Solver;
 use ntk::jobs::iterative;
 use ntk::jobs::predict::{KernelSource, PredictJob};
 use ntk::jobs::solver::SolverChoice;
-use ntk::jobs::Solver;
-use ntk::kernel::stream::{Output, StreamOptions, stream_npy};
 use ntk::kernel::KernelPlan;
-use ntk::kernel_matrix::{BuildOptions, CrossOptions, KernelMatrix, Packed, Which, build_packed, cross_apply};
+use ntk::kernel::stream::{Output, StreamOptions, stream_npy};
+use ntk::kernel_matrix::{
+    BuildOptions, CrossOptions, KernelMatrix, Packed, Which, build_packed, cross_apply,
+};
 use ntk::{Activation, Network};
 
 fn points(n: usize, d: usize, seed: u64) -> Mat<f64> {
@@ -22,7 +26,9 @@ fn points(n: usize, d: usize, seed: u64) -> Mat<f64> {
 /// Entries of very different magnitudes: any change of summation order changes the bits.
 fn wild(n: usize) -> Mat<f64> {
     let mut r = ntk::rng::Rng::new(7);
-    let mut k = Mat::from_fn(n, n, |_, _| r.normal() * 10f64.powi((r.uniform() * 12.0) as i32 - 6));
+    let mut k = Mat::from_fn(n, n, |_, _| {
+        r.normal() * 10f64.powi((r.uniform() * 12.0) as i32 - 6)
+    });
     for j in 0..n {
         for i in 0..j {
             k[(i, j)] = k[(j, i)];
@@ -53,7 +59,11 @@ fn products_diagonal_and_columns_are_the_single_process_bits() {
                 (y, d.diagonal(), cc, d.bytes())
             });
             let stored: usize = got.iter().map(|g| g.3).sum();
-            assert_eq!(stored, p.bytes(), "tile {tile} P {ranks}: every tile stored once");
+            assert_eq!(
+                stored,
+                p.bytes(),
+                "tile {tile} P {ranks}: every tile stored once"
+            );
             for (r, (y, dg, cc, _)) in got.iter().enumerate() {
                 assert_eq!(*y, want, "tile {tile} P {ranks} rank {r}");
                 assert_eq!(*dg, p.diagonal(), "tile {tile} P {ranks} rank {r}");
@@ -78,18 +88,35 @@ fn built_kernels_and_test_pass_match() {
     let whole = build_packed::<f32>(&plan, &opts, None).unwrap();
     let c = points(150, 2, 4);
     let mut want = Mat::zeros(150, 2);
-    whole.ntk.as_ref().unwrap().apply(c.as_ref(), want.as_mut(), Par::Seq);
+    whole
+        .ntk
+        .as_ref()
+        .unwrap()
+        .apply(c.as_ref(), want.as_mut(), Par::Seq);
     let cross = KernelPlan::new(&net, xt.as_ref(), Some(x.as_ref())).unwrap();
-    let copts = CrossOptions { tile: 8, threads: 1 };
+    let copts = CrossOptions {
+        tile: 8,
+        threads: 1,
+    };
     let want_t = cross_apply(&cross, Some(c.as_ref()), Some(c.as_ref()), &copts, None).unwrap();
     for ranks in [1, 2, 3, 4, 7] {
         let got = ThreadComm::run(ranks, |comm| {
             let d = build_distributed::<f32>(comm, &plan, &opts, None).unwrap();
             let mut y = Mat::zeros(150, 2);
-            d.ntk.as_ref().unwrap().apply(c.as_ref(), y.as_mut(), Par::Seq);
+            d.ntk
+                .as_ref()
+                .unwrap()
+                .apply(c.as_ref(), y.as_mut(), Par::Seq);
             let g = d.nngp.as_ref().unwrap().diagonal();
-            let t = cross_apply_distributed(comm, &cross, Some(c.as_ref()), Some(c.as_ref()), &copts, None)
-                .unwrap();
+            let t = cross_apply_distributed(
+                comm,
+                &cross,
+                Some(c.as_ref()),
+                Some(c.as_ref()),
+                &copts,
+                None,
+            )
+            .unwrap();
             (y, g, t)
         });
         for (y, g, t) in &got {
@@ -123,7 +150,9 @@ fn iterative_predictions_are_the_single_process_bits() {
     };
     let one = iterative::run(&job, &choice, None).unwrap();
     for ranks in [2, 3, 4] {
-        let got = ThreadComm::run(ranks, |c| iterative::run_on(&job, &choice, None, c).unwrap());
+        let got = ThreadComm::run(ranks, |c| {
+            iterative::run_on(&job, &choice, None, c).unwrap()
+        });
         for (r, g) in got.iter().enumerate() {
             assert_eq!(g.fx_train, one.fx_train, "P {ranks} rank {r}");
             assert_eq!(g.fx_test, one.fx_test, "P {ranks} rank {r}");
@@ -138,7 +167,12 @@ fn iterative_predictions_are_the_single_process_bits() {
 fn stream_bytes(plan: &KernelPlan<'_>, tile: usize) -> (Vec<u8>, Vec<u8>) {
     let mut o = StreamOptions::default();
     o.kernel.tile = tile;
-    let out = |p: &str| Some(Output { path: p.into(), writer: Vec::new() });
+    let out = |p: &str| {
+        Some(Output {
+            path: p.into(),
+            writer: Vec::new(),
+        })
+    };
     let (_, k, t) = stream_npy(plan, &o, out("k"), out("t"), None).unwrap();
     (k.unwrap().writer, t.unwrap().writer)
 }
@@ -154,8 +188,14 @@ fn kernel_files_are_byte_identical_and_all_or_nothing() {
         let (wk, wt) = stream_bytes(&plan, 8);
         for ranks in [1, 2, 3, 4, 13] {
             let (pk, pt) = (dir.path().join("k.npy"), dir.path().join("t.npy"));
-            let opts = FileOptions { tile: 8, threads: 1, ..Default::default() };
-            ThreadComm::run(ranks, |c| write_kernels(c, &plan, &opts, Some(&pk), Some(&pt), None).unwrap());
+            let opts = FileOptions {
+                tile: 8,
+                threads: 1,
+                ..Default::default()
+            };
+            ThreadComm::run(ranks, |c| {
+                write_kernels(c, &plan, &opts, Some(&pk), Some(&pt), None).unwrap()
+            });
             assert_eq!(std::fs::read(&pk).unwrap(), wk, "cross {cross} P {ranks}");
             assert_eq!(std::fs::read(&pt).unwrap(), wt, "cross {cross} P {ranks}");
         }
@@ -164,13 +204,30 @@ fn kernel_files_are_byte_identical_and_all_or_nothing() {
     let plan = KernelPlan::new(&net, x.as_ref(), None).unwrap();
     let bad = dir.path().join("missing-dir").join("k.npy");
     let errs = ThreadComm::run(3, |c| {
-        write_kernels(c, &plan, &FileOptions { tile: 8, ..Default::default() }, None, Some(&bad), None)
-            .unwrap_err()
-            .to_string()
+        write_kernels(
+            c,
+            &plan,
+            &FileOptions {
+                tile: 8,
+                ..Default::default()
+            },
+            None,
+            Some(&bad),
+            None,
+        )
+        .unwrap_err()
+        .to_string()
     });
     assert!(errs.iter().all(|e| e.contains("missing-dir")), "{errs:?}");
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(left.len(), 2, "only the published k.npy and t.npy: {left:?}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left.len(),
+        2,
+        "only the published k.npy and t.npy: {left:?}"
+    );
 }
 
 #[test]

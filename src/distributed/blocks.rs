@@ -157,7 +157,10 @@ pub fn write_block<W: Write>(
         usage: false,
     };
     let mut bytes = 0u64;
-    for w in [nngp.as_deref_mut(), ntk.as_deref_mut()].into_iter().flatten() {
+    for w in [nngp.as_deref_mut(), ntk.as_deref_mut()]
+        .into_iter()
+        .flatten()
+    {
         w.write_all(&header).map_err(wio)?;
         bytes += header.len() as u64;
     }
@@ -182,7 +185,11 @@ pub fn write_block<W: Write>(
                 buf.clear();
                 for (q, &bi) in row_tiles.iter().enumerate() {
                     let ri = meet(&block(bi, t, n1), &rows);
-                    let m = if which { parts[q].1.as_ref() } else { Some(&parts[q].0) };
+                    let m = if which {
+                        parts[q].1.as_ref()
+                    } else {
+                        Some(&parts[q].0)
+                    };
                     let Some(m) = m else { continue };
                     let i0 = block(bi, t, n1).start;
                     encode(ri.map(|i| m[(i - i0, j - c0)]), opts.dtype, &mut buf);

@@ -133,7 +133,6 @@ pub fn agree<T>(comm: &dyn Comm, result: Result<T>) -> Result<T> {
     })
 }
 
-
 /// Rank 0's bytes on every rank (a broadcast built on the all-gather).
 pub(crate) fn broadcast_bytes(comm: &dyn Comm, mine: &[u8]) -> Vec<u8> {
     if comm.size() == 1 {

@@ -13,9 +13,9 @@
 
 use super::comm::{Comm, agree};
 use super::split;
+use crate::Result;
 use crate::kernel::KernelPlan;
 use crate::kernel_matrix::{CrossOptions, CrossProducts, cross_apply_blocks};
-use crate::Result;
 use faer::{Mat, MatRef};
 
 /// [`crate::kernel_matrix::cross_apply`] with the test rows split over the ranks of `comm`
@@ -70,7 +70,7 @@ fn gather_rows(comm: &dyn Comm, y: &Mat<f64>, n: usize) -> Mat<f64> {
     let mut out = Mat::zeros(n, m);
     let mut r0 = 0;
     for piece in comm.all_gather(&flat) {
-        let rows = if m == 0 { 0 } else { piece.len() / m };
+        let rows = piece.len().checked_div(m).unwrap_or(0);
         for j in 0..m {
             for i in 0..rows {
                 out[(r0 + i, j)] = piece[j * rows + i];

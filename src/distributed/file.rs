@@ -89,7 +89,9 @@ fn create(targets: &[&Path], n1: usize, n2: usize, dtype: Dtype) -> Result<Vec<P
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let name = t.file_name().map_or("kernel".into(), |n| n.to_string_lossy());
+        let name = t
+            .file_name()
+            .map_or("kernel".into(), |n| n.to_string_lossy());
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}.tmp-"))
             .tempfile_in(&dir)
@@ -217,7 +219,15 @@ pub fn write_kernels(
         .filter(|s| !s.is_empty())
         .map(PathBuf::from)
         .collect();
-    let written = write_share(comm, plan, opts, &temps, nngp.is_some(), ntk.is_some(), progress);
+    let written = write_share(
+        comm,
+        plan,
+        opts,
+        &temps,
+        nngp.is_some(),
+        ntk.is_some(),
+        progress,
+    );
     let done = agree(comm, written);
     let published = match &done {
         Ok(_) if comm.rank() == 0 => publish(&temps, &targets),
@@ -276,7 +286,10 @@ fn write_share(
     let outs: Vec<Out> = temps
         .iter()
         .map(|p| {
-            let file = OpenOptions::new().write(true).open(p).map_err(|e| io(p, e))?;
+            let file = OpenOptions::new()
+                .write(true)
+                .open(p)
+                .map_err(|e| io(p, e))?;
             Ok(Out {
                 file,
                 path: p.clone(),

@@ -28,8 +28,8 @@ pub mod file;
 pub mod mpi;
 mod packed;
 pub mod split;
-mod tiles;
 mod threads;
+mod tiles;
 
 pub use comm::{Comm, Local, agree};
 pub use cross::cross_apply_distributed;

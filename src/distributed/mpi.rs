@@ -63,7 +63,7 @@ impl MpiComm {
             displs.push(total);
             total = total
                 .checked_add(c)
-                .expect("a collective gathers more than 2^31 - 1 values");
+                .unwrap_or_else(|| panic!("a collective gathers more than 2^31 - 1 values"));
         }
         let mut buf = vec![T::default(); total as usize];
         {

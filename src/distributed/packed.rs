@@ -285,7 +285,10 @@ pub fn build_distributed<'c, T: Entry>(
             ));
         }
         let layout = TileLayout::new(plan.shape().0, opts.tile, opts.chunks)?;
-        let mine = tile_rows(&layout, &split::even(layout.chunks(), comm.size(), comm.rank()));
+        let mine = tile_rows(
+            &layout,
+            &split::even(layout.chunks(), comm.size(), comm.rank()),
+        );
         let share = entries(&layout, &mine) as f64 * std::mem::size_of::<T>() as f64;
         check_fits(
             share * opts.which.count() as f64,
@@ -303,7 +306,12 @@ pub fn build_distributed<'c, T: Entry>(
             keep.then(|| Distributed::zeroed(comm, layout.clone(), Some(f64::INFINITY)))
                 .transpose()
         };
-        Ok((layout.clone(), mine, alloc(opts.which.nngp())?, alloc(opts.which.ntk())?))
+        Ok((
+            layout.clone(),
+            mine,
+            alloc(opts.which.nngp())?,
+            alloc(opts.which.ntk())?,
+        ))
     })();
     let (layout, mine, mut nngp, mut ntk) = agree(comm, made)?;
     let filled = fill_tile_rows(

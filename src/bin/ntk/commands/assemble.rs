@@ -8,7 +8,7 @@ use anyhow::Context;
 use ntk::distributed::blocks::{self, Part};
 use ntk::io::sidecar::{OutputInfo, Sidecar, read_sidecar, sidecar_path};
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 const AFTER_HELP: &str = "\
@@ -40,7 +40,7 @@ pub struct Args {
 }
 
 /// Read a block's sidecar and where it sits.
-fn part_of(p: &PathBuf) -> anyhow::Result<(Sidecar, BlockInfo)> {
+fn part_of(p: &Path) -> anyhow::Result<(Sidecar, BlockInfo)> {
     let sc = read_sidecar(p).with_context(|| {
         format!(
             "{}: the block's sidecar is needed to place it (written by ntk kernel --rows/--cols)",
@@ -70,8 +70,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let start = Instant::now();
     ntk::io::check_writable(&args.out)?;
     ntk::io::cleanup_on_signal()?;
-    let read: Vec<(Sidecar, BlockInfo)> =
-        args.blocks.iter().map(part_of).collect::<anyhow::Result<_>>()?;
+    let read: Vec<(Sidecar, BlockInfo)> = args
+        .blocks
+        .iter()
+        .map(|p| part_of(p))
+        .collect::<anyhow::Result<_>>()?;
     let (first, b0) = &read[0];
     for ((sc, b), p) in read.iter().zip(&args.blocks) {
         let same = b.axis == b0.axis
@@ -99,8 +102,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     let mut tx = ntk::io::Transaction::new();
     let mut w = BufWriter::with_capacity(1 << 20, tx.stage(&args.out)?);
-    let bytes = blocks::assemble(&parts, b0.axis, b0.n1, b0.n2, &mut w)
-        .map_err(|e| if e.is_usage() { common::usage(e.to_string()) } else { e.into() })?;
+    let bytes = blocks::assemble(&parts, b0.axis, b0.n1, b0.n2, &mut w).map_err(|e| {
+        if e.is_usage() {
+            common::usage(e.to_string())
+        } else {
+            e.into()
+        }
+    })?;
     w.flush().context("writing the assembled kernel")?;
     drop(w);
     let mut info = OutputInfo::for_path(first.output.kind.clone(), &args.out, b0.n1, b0.n2);

@@ -245,7 +245,12 @@ pub fn run(mut args: Args) -> anyhow::Result<()> {
                 ""
             },
             match (&block, comm.size()) {
-                (Some(b), _) => format!(" (block {} {}..{} of {n1} x {n2})", b.axis.name(), b.start, b.end),
+                (Some(b), _) => format!(
+                    " (block {} {}..{} of {n1} x {n2})",
+                    b.axis.name(),
+                    b.start,
+                    b.end
+                ),
                 (None, 1) => String::new(),
                 (None, p) => format!(" on {p} ranks"),
             },
@@ -286,7 +291,7 @@ fn stream_whole(
         args.quiet,
     ));
     let report = |done: usize, _total: usize| progress.borrow_mut().set(done as u64);
-    let (stats, _, _) = stream::stream_npy(&plan, &opts, nngp_out, ntk_out, Some(&report))
+    let (stats, _, _) = stream::stream_npy(plan, opts, nngp_out, ntk_out, Some(&report))
         .context("computing and writing the kernels")?;
     progress.borrow_mut().finish();
     Ok(stats)

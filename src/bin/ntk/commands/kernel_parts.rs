@@ -5,9 +5,9 @@
 use super::kernel::Args;
 use crate::common::{self, Progress};
 use anyhow::Context;
+use ntk::distributed::Comm;
 use ntk::distributed::blocks::{self, Axis};
 use ntk::distributed::file::{FileOptions, write_kernels};
-use ntk::distributed::Comm;
 use ntk::kernel::KernelPlan;
 use serde::{Deserialize, Serialize};
 use std::io::{BufWriter, Write};
@@ -94,8 +94,15 @@ pub fn write_block(
         })
     };
     let (mut k, mut t) = (stage(&args.nngp_out)?, stage(&args.ntk_out)?);
-    let bytes = blocks::write_block(plan, &file_options(args), rows, cols, k.as_mut(), t.as_mut())
-        .context("computing and writing the kernel block")?;
+    let bytes = blocks::write_block(
+        plan,
+        &file_options(args),
+        rows,
+        cols,
+        k.as_mut(),
+        t.as_mut(),
+    )
+    .context("computing and writing the kernel block")?;
     for w in [k.as_mut(), t.as_mut()].into_iter().flatten() {
         w.flush().context("writing the kernel block")?;
     }
@@ -113,7 +120,11 @@ pub fn write_distributed(
     let report = |done: usize, total: usize| {
         let mut g = progress.lock().unwrap_or_else(|e| e.into_inner());
         let bar = g.get_or_insert_with(|| {
-            Progress::new(total as u64, &format!("kernel tiles on {} ranks", comm.size()), args.quiet)
+            Progress::new(
+                total as u64,
+                &format!("kernel tiles on {} ranks", comm.size()),
+                args.quiet,
+            )
         });
         bar.set(done as u64);
     };

@@ -1,9 +1,9 @@
 //! One file per subcommand: clap arguments and a `run` that calls the library.
 
+pub mod assemble;
 pub mod converge;
 pub mod demo;
 pub mod empirical;
-pub mod assemble;
 pub mod kernel;
 pub mod kernel_parts;
 pub mod plot;
