@@ -35,6 +35,8 @@
 //! - [`kernel`]: tiled, parallel analytic NNGP/NTK Gram matrices.
 //! - [`kernel_matrix`]: kernel storage seen as an operator (dense, packed triangle, f32).
 //! - [`solve`]: iterative solvers (CG, Lanczos matrix functions) over kernel operators.
+//! - [`distributed`]: the same kernels and solvers over MPI ranks (feature `mpi`), bitwise
+//!   equal to one process; kernel blocks (`--rows`) and their assembly without MPI.
 //! - [`io`], [`data`]: .npy/.csv I/O, atomic writes, sidecars, built-in datasets.
 //! - [`empirical`]: finite MLPs, their empirical NTK, training.
 //! - [`converge`]: width convergence of empirical kernels to the analytic ones.
@@ -53,6 +55,7 @@ pub mod activation;
 pub mod converge;
 pub mod data;
 pub mod demo;
+pub mod distributed;
 pub mod dynamics;
 pub mod empirical;
 pub mod error;

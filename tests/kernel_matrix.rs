@@ -247,6 +247,7 @@ fn build_from_plan_equals_kernels_bitwise() {
                     threads,
                     tile: b,
                     budget: None,
+                    ..Default::default()
                 };
                 let k = build_packed::<f64>(&plan, &opts, None).unwrap();
                 assert_eq!(

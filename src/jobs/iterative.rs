@@ -11,6 +11,7 @@
 
 use super::predict::{KernelSource, PredictJob};
 use super::solver::SolverChoice;
+use crate::distributed::{self as dist, Comm};
 use crate::dynamics::{Point, Training};
 use crate::kernel::KernelPlan;
 use crate::kernel_matrix::{
@@ -188,18 +189,23 @@ fn inline(fx: &[Mat<f64>]) -> Option<Vec<Vec<Vec<f64>>>> {
 }
 
 /// The training kernel as an operator, and the memory plan.
-enum Operator {
+enum Operator<'c> {
     F64(km::Packed<f64>),
     F32(km::Packed<f32>),
     Dense(Dense),
+    /// This rank's share of a kernel split over the ranks (`crate::distributed`).
+    DistF64(dist::Distributed<'c, f64>),
+    DistF32(dist::Distributed<'c, f32>),
 }
 
-impl Operator {
+impl Operator<'_> {
     fn as_dyn(&self) -> &dyn KernelMatrix {
         match self {
             Operator::F64(p) => p,
             Operator::F32(p) => p,
             Operator::Dense(d) => d,
+            Operator::DistF64(p) => p,
+            Operator::DistF32(p) => p,
         }
     }
 }
@@ -215,7 +221,15 @@ fn which(t: Training) -> Which {
 /// fixed solver bytes and at least [`MIN_BASIS`] basis vectors per output fit the budget, else
 /// f32 (unless f64 is forced), else [`Error::Memory`] with the numbers. The basis is then
 /// capped by what the budget leaves (`SolveOptions::max_basis` at most).
-fn plan_memory(job: &PredictJob<'_>, n: usize, n_test: usize) -> Result<(StoragePlan, usize)> {
+fn plan_memory(
+    job: &PredictJob<'_>,
+    n: usize,
+    n_test: usize,
+    comm: &dyn Comm,
+) -> Result<(StoragePlan, usize)> {
+    if comm.size() > 1 && matches!(job.kernels, KernelSource::Network { .. }) {
+        return plan_rank_memory(job, n, n_test, comm);
+    }
     let k = job.y_train.ncols();
     let per_vector = 8.0 * n as f64 * k as f64;
     let want_basis = if needs_basis(job) {
@@ -266,11 +280,94 @@ fn plan_memory(job: &PredictJob<'_>, n: usize, n_test: usize) -> Result<(Storage
     Ok((plan, basis))
 }
 
-fn build_operator(
+/// [`plan_memory`] for rank `comm.rank()` of a distributed run: its share of the storage
+/// plus the (replicated) solver bytes against its budget; the precision and the basis are
+/// then agreed by all ranks (f32 if any rank needs it, the smallest basis), so every rank
+/// runs the same arithmetic.
+fn plan_rank_memory(
+    job: &PredictJob<'_>,
+    n: usize,
+    n_test: usize,
+    comm: &dyn Comm,
+) -> Result<(StoragePlan, usize)> {
+    let k = job.y_train.ncols();
+    let per_vector = 8.0 * n as f64 * k as f64;
+    let want_basis = if needs_basis(job) {
+        job.solve.max_basis.min(n)
+    } else {
+        0
+    };
+    let min_basis = want_basis.min(MIN_BASIS);
+    let fixed = fixed_solver_bytes(job, n, k, n_test);
+    let extra = fixed + per_vector * min_basis as f64;
+    let budget = job.memory_limit.or_else(km::default_budget);
+    let share = |p: Precision| -> Result<f64> {
+        let b = dist::rank_bytes(n, km::DEFAULT_TILE, job.chunks, p, comm.rank(), comm.size())?;
+        Ok(b as f64)
+    };
+    let choices: &[Precision] = match job.storage {
+        Some(p) => std::slice::from_ref(match p {
+            Precision::F64 => &Precision::F64,
+            Precision::F32 => &Precision::F32,
+        }),
+        None => &[Precision::F64, Precision::F32],
+    };
+    let mut picked = None;
+    for &p in choices {
+        let storage = share(p)?;
+        if budget.is_none_or(|b| storage + extra <= b) {
+            picked = Some((p, storage));
+            break;
+        }
+    }
+    let mine = picked.ok_or_else(|| {
+        let storage = share(*choices.last().unwrap_or(&Precision::F64)).unwrap_or(f64::NAN);
+        Error::Memory(format!(
+            "this rank's share of the kernel ({:.3} GB) and the solver ({:.3} GB) do not fit \
+             its budget of {:.3} GB (--memory-limit, default 90% of available memory; {} \
+             ranks); use more ranks, a larger --memory-limit or fewer points",
+            storage / 1e9,
+            extra / 1e9,
+            budget.unwrap_or(f64::INFINITY) / 1e9,
+            comm.size()
+        ))
+    });
+    let (p, _) = dist::agree(comm, mine)?;
+    let flags = comm.all_gather(&[f64::from(u8::from(p == Precision::F32))]);
+    let precision = if flags.iter().any(|f| f.first() == Some(&1.0)) {
+        Precision::F32
+    } else {
+        Precision::F64
+    };
+    let storage = share(precision)?;
+    let left = budget.map_or(f64::INFINITY, |b| b - storage - fixed);
+    let basis = if want_basis == 0 {
+        0
+    } else {
+        ((left / per_vector).floor().max(min_basis as f64) as usize).min(want_basis)
+    };
+    let basis = comm
+        .all_gather(&[basis as f64])
+        .iter()
+        .filter_map(|v| v.first().copied())
+        .fold(basis as f64, f64::min) as usize;
+    Ok((
+        StoragePlan {
+            precision,
+            storage_bytes: storage,
+            total_bytes: storage + fixed + per_vector * basis as f64,
+            budget,
+        },
+        basis,
+    ))
+}
+
+fn build_operator<'c>(
     job: &PredictJob<'_>,
     plan: &StoragePlan,
     progress: Progress<'_>,
-) -> Result<Operator> {
+    comm: &'c dyn Comm,
+) -> Result<Operator<'c>> {
     match job.kernels {
         KernelSource::Given(ks) => {
             let k = match job.kernel {
@@ -291,6 +388,7 @@ fn build_operator(
                 which: which(job.kernel),
                 threads: job.options.threads,
                 budget: Some(f64::INFINITY), // checked by the plan, with the solver's bytes
+                chunks: job.chunks,
                 ..Default::default()
             };
             let cb = |d: usize, t: usize| {
@@ -307,6 +405,21 @@ fn build_operator(
                 Training::Nngp => k.nngp,
             };
             let missing = || Error::Numerical("the kernel build returned no kernel".into());
+            if comm.size() > 1 {
+                let pick = |k: Option<dist::Distributed<'c, f64>>| k.ok_or_else(missing);
+                let pick32 = |k: Option<dist::Distributed<'c, f32>>| k.ok_or_else(missing);
+                let t = job.kernel == Training::Ntk;
+                return Ok(match plan.precision {
+                    Precision::F64 => {
+                        let k = dist::build_distributed::<f64>(comm, &kp, &opts, Some(&cb))?;
+                        Operator::DistF64(pick(if t { k.ntk } else { k.nngp })?)
+                    }
+                    Precision::F32 => {
+                        let k = dist::build_distributed::<f32>(comm, &kp, &opts, Some(&cb))?;
+                        Operator::DistF32(pick32(if t { k.ntk } else { k.nngp })?)
+                    }
+                });
+            }
             Ok(match plan.precision {
                 Precision::F64 => Operator::F64(
                     pick(km::build_packed(&kp, &opts, Some(&cb))?).ok_or_else(missing)?,
@@ -324,6 +437,7 @@ fn test_outputs(
     job: &PredictJob<'_>,
     flow: &IterativeFlow,
     progress: Progress<'_>,
+    comm: &dyn Comm,
 ) -> Result<Option<Vec<Mat<f64>>>> {
     let coeffs = &flow.coefficients;
     match job.kernels {
@@ -359,7 +473,8 @@ fn test_outputs(
                 Training::Ntk => (None, Some(c.as_ref())),
                 Training::Nngp => (Some(c.as_ref()), None),
             };
-            let prod = km::cross_apply(&plan, cn, ct, &opts, Some(&cb))?;
+            // test rows split over the ranks (the whole pass on one process)
+            let prod = dist::cross_apply_distributed(comm, &plan, cn, ct, &opts, Some(&cb))?;
             let kc = match job.kernel {
                 Training::Ntk => prod.ntk,
                 Training::Nngp => prod.nngp,
@@ -423,6 +538,41 @@ pub fn run(
     choice: &SolverChoice,
     progress: Progress<'_>,
 ) -> Result<IterativeOutput> {
+    run_on(job, choice, progress, dist::world())
+}
+
+/// [`run`] over the ranks of `comm` (collective): the training kernel split by chunks over
+/// the ranks ([`dist::Distributed`]), the solvers replicated, the test pass split by rows;
+/// every rank returns the same output, with the bits of the single-process run whenever
+/// both pick the same storage precision and the Lanczos basis is not capped by memory
+/// (`docs/distributed.md`).
+///
+/// # Errors
+/// As [`run`], on every rank.
+///
+/// ```
+/// use ntk::distributed::ThreadComm;
+/// use ntk::jobs::{predict::{KernelSource, PredictJob}, iterative, Solver};
+/// use ntk::{Activation, Network};
+/// let net = Network::mlp(Activation::Relu, 2, 1.4, 0.1)?;
+/// let x = faer::Mat::from_fn(30, 3, |i, j| ((i * 3 + j) as f64).sin());
+/// let y = faer::Mat::from_fn(30, 1, |i, _| (i % 2) as f64);
+/// let src = KernelSource::Network { net: &net, x_train: x.as_ref(), x_test: None };
+/// let mut job = PredictJob::new(src, y.as_ref());
+/// job.times = vec![1.0, f64::INFINITY];
+/// job.options.ridge = ntk::dynamics::Ridge::Relative(1e-4);
+/// let choice = ntk::jobs::solver::SolverChoice { solver: Solver::Iterative, reason: "doc".into(), dense_bytes: 0.0 };
+/// let one = iterative::run(&job, &choice, None)?;
+/// let two = ThreadComm::run(2, |c| iterative::run_on(&job, &choice, None, c).unwrap());
+/// assert_eq!(two[1].fx_train, one.fx_train);
+/// # Ok::<(), ntk::Error>(())
+/// ```
+pub fn run_on(
+    job: &PredictJob<'_>,
+    choice: &SolverChoice,
+    progress: Progress<'_>,
+    comm: &dyn Comm,
+) -> Result<IterativeOutput> {
     job.validate()?;
     if job.ensemble || job.check.is_some() {
         return Err(Error::param(
@@ -439,14 +589,14 @@ pub fn run(
             )));
         }
     }
-    let (plan, basis) = plan_memory(job, n, n_test)?;
+    let (plan, basis) = dist::agree(comm, plan_memory(job, n, n_test, comm))?;
     let mut solve_opts = job.solve;
     if basis > 0 {
         solve_opts.max_basis = basis;
     }
     let mut stages = Vec::new();
     let t0 = Instant::now();
-    let op = build_operator(job, &plan, progress)?;
+    let op = build_operator(job, &plan, progress, comm)?;
     stages.push(StageTime {
         stage: "kernel".into(),
         seconds: t0.elapsed().as_secs_f64(),
@@ -464,7 +614,7 @@ pub fn run(
     stages.extend(flow.diagnostics.stages.iter().cloned());
     drop(op);
     let t1 = Instant::now();
-    let fx_test = test_outputs(job, &flow, progress)?;
+    let fx_test = test_outputs(job, &flow, progress, comm)?;
     if fx_test.is_some() {
         stages.push(StageTime {
             stage: "test".into(),

@@ -106,6 +106,10 @@ pub struct PredictJob<'a> {
     /// Storage precision of the iterative path's training kernel (None: f64 if it fits,
     /// else f32).
     pub storage: Option<Precision>,
+    /// Chunks of the stored kernel's fixed product partition (default 16): the iterative
+    /// results depend on it, never on threads or MPI ranks; a distributed run stores the
+    /// kernel on at most this many ranks (`docs/distributed.md`).
+    pub chunks: usize,
 }
 
 impl<'a> PredictJob<'a> {
@@ -128,6 +132,7 @@ impl<'a> PredictJob<'a> {
             solve: SolveOptions::default(),
             memory_limit: None,
             storage: None,
+            chunks: crate::kernel_matrix::DEFAULT_CHUNKS,
         }
     }
 

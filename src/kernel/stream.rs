@@ -86,7 +86,7 @@ impl Dtype {
         }
     }
 
-    fn descr(self) -> &'static str {
+    pub(crate) fn descr(self) -> &'static str {
         match self {
             Dtype::F64 => "<f8",
             Dtype::F32 => "<f4",

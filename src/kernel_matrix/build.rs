@@ -84,6 +84,10 @@ pub struct BuildOptions {
     pub tile: usize,
     /// Byte budget for the storage; None = 90% of the memory available now.
     pub budget: Option<f64>,
+    /// Chunks of the fixed product partition (default [`DEFAULT_CHUNKS`]): products'
+    /// bits depend on it (never on threads or ranks), and at most this many ranks of a
+    /// distributed run store tiles.
+    pub chunks: usize,
 }
 
 impl Default for BuildOptions {
@@ -93,6 +97,7 @@ impl Default for BuildOptions {
             threads: 0,
             tile: DEFAULT_TILE,
             budget: None,
+            chunks: DEFAULT_CHUNKS,
         }
     }
 }
@@ -111,10 +116,15 @@ pub struct PackedKernels<T: Entry> {
     pub ntk: Option<Packed<T>>,
 }
 
-/// Cut packed storage into one mutable slice per tile, in layout order.
-fn tile_slices<'a, T>(mut data: &'a mut [T], l: &TileLayout) -> Vec<&'a mut [T]> {
-    let mut out = Vec::with_capacity(l.tiles());
-    for i in 0..l.tile_rows() {
+/// Cut the storage of the tiles of `rows` (tile rows) into one mutable slice per tile, in
+/// layout order.
+fn tile_slices<'a, T>(
+    mut data: &'a mut [T],
+    l: &TileLayout,
+    rows: std::ops::Range<usize>,
+) -> Vec<&'a mut [T]> {
+    let mut out = Vec::new();
+    for i in rows {
         for j in 0..=i {
             let (t, rest) = data.split_at_mut(l.rows(i).len() * l.rows(j).len());
             out.push(t);
@@ -160,7 +170,7 @@ pub fn build_packed<T: Entry>(
         ));
     }
     let (n, _) = plan.shape();
-    let layout = TileLayout::new(n, opts.tile, DEFAULT_CHUNKS)?;
+    let layout = TileLayout::new(n, opts.tile, opts.chunks)?;
     let bytes = layout.entries() as f64 * std::mem::size_of::<T>() as f64;
     check_fits(
         bytes * opts.which.count() as f64,
@@ -178,13 +188,36 @@ pub fn build_packed<T: Entry>(
     };
     let mut nngp = alloc(opts.which.nngp())?;
     let mut ntk = alloc(opts.which.ntk())?;
-    let mut ks = nngp
-        .as_mut()
-        .map(|p| tile_slices(p.data_mut(), &layout).into_iter());
-    let mut ts = ntk
-        .as_mut()
-        .map(|p| tile_slices(p.data_mut(), &layout).into_iter());
-    let items: Vec<_> = (0..layout.tile_rows())
+    fill_tile_rows(
+        plan,
+        &layout,
+        0..layout.tile_rows(),
+        opts.threads,
+        nngp.as_mut().map(|p| p.data_mut()),
+        ntk.as_mut().map(|p| p.data_mut()),
+        progress,
+    )?;
+    Ok(PackedKernels { nngp, ntk })
+}
+
+/// Compute the tiles of `tile_rows` (every `(I, J)`, `J <= I`, `I` in the range) into
+/// `nngp` / `ntk` (each `Some` if kept), slices holding exactly those tiles in layout order
+/// (they start at `layout.offset(tile_rows.start, 0)`). The NTK is computed iff `ntk` is
+/// given. Used by [`build_packed`] (all tile rows) and by `crate::distributed` (the tile
+/// rows of a rank's chunks): the same tiles by the same code, so the same bits.
+pub(crate) fn fill_tile_rows<T: Entry>(
+    plan: &KernelPlan<'_>,
+    layout: &TileLayout,
+    tile_rows: std::ops::Range<usize>,
+    threads: usize,
+    nngp: Option<&mut [T]>,
+    ntk: Option<&mut [T]>,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Result<()> {
+    let want_ntk = ntk.is_some();
+    let mut ks = nngp.map(|d| tile_slices(d, layout, tile_rows.clone()).into_iter());
+    let mut ts = ntk.map(|d| tile_slices(d, layout, tile_rows.clone()).into_iter());
+    let items: Vec<_> = tile_rows
         .flat_map(|i| (0..=i).map(move |j| (i, j)))
         .map(|c| {
             let k = ks.as_mut().and_then(|it| it.next());
@@ -195,8 +228,7 @@ pub fn build_packed<T: Entry>(
     let total = items.len();
     let done = AtomicUsize::new(0);
     let bad: Mutex<Option<(usize, usize, f64, &str)>> = Mutex::new(None);
-    let b = opts.tile;
-    let want_ntk = opts.which.ntk();
+    let b = layout.tile();
     let work = || {
         items.into_par_iter().for_each_init(
             || {
@@ -235,7 +267,7 @@ pub fn build_packed<T: Entry>(
         )
     };
     rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
+        .num_threads(threads)
         .build()
         .map_err(|e| Error::Numerical(format!("cannot start a thread pool: {e}")))?
         .install(work);
@@ -251,7 +283,7 @@ pub fn build_packed<T: Entry>(
             }
         )));
     }
-    Ok(PackedKernels { nngp, ntk })
+    Ok(())
 }
 
 /// Write an `nr x nc` tile (column-major) from `src`, mirroring the lower half of a

@@ -110,6 +110,23 @@ pub fn cross_apply(
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
 ) -> Result<CrossProducts> {
     check_tile(opts.tile)?;
+    let blocks = plan.shape().0.div_ceil(opts.tile);
+    cross_apply_blocks(plan, c_nngp, c_ntk, opts, 0..blocks, progress)
+}
+
+/// [`cross_apply`] for the test row blocks `blocks` only (rows `blocks.start * tile ..
+/// min(blocks.end * tile, n_test)`, the products `rows x m`): each block is computed by
+/// the same code whatever the range, so the rows are the same bits as in the whole product
+/// (`crate::distributed` splits the test pass by row blocks this way).
+pub(crate) fn cross_apply_blocks(
+    plan: &KernelPlan<'_>,
+    c_nngp: Option<MatRef<'_, f64>>,
+    c_ntk: Option<MatRef<'_, f64>>,
+    opts: &CrossOptions,
+    range: std::ops::Range<usize>,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Result<CrossProducts> {
+    check_tile(opts.tile)?;
     let (n_test, n_train) = plan.shape();
     if c_nngp.is_none() && c_ntk.is_none() {
         return Err(Error::param(
@@ -128,7 +145,8 @@ pub fn cross_apply(
         }
     }
     let b = opts.tile;
-    let blocks = n_test.div_ceil(b);
+    let range = range.start.min(n_test.div_ceil(b))..range.end.min(n_test.div_ceil(b));
+    let blocks = range.len();
     let done = AtomicUsize::new(0);
     let one_block = |bi: usize| -> Pair<Mat<f64>> {
         let rows = bi * b..((bi + 1) * b).min(n_test);
@@ -171,9 +189,10 @@ pub fn cross_apply(
         (yk, yt)
     };
     let parts: Vec<_> =
-        pool(opts.threads)?.install(|| (0..blocks).into_par_iter().map(one_block).collect());
-    let nngp = c_nngp.map(|c| stack(&parts, false, n_test, b, c.ncols()));
-    let ntk = c_ntk.map(|c| stack(&parts, true, n_test, b, c.ncols()));
+        pool(opts.threads)?.install(|| range.clone().into_par_iter().map(one_block).collect());
+    let nr = (range.end * b).min(n_test) - (range.start * b).min(n_test);
+    let nngp = c_nngp.map(|c| stack(&parts, false, nr, b, c.ncols()));
+    let ntk = c_ntk.map(|c| stack(&parts, true, nr, b, c.ncols()));
     for (name, y) in [("NNGP", &nngp), ("NTK", &ntk)] {
         if let Some(y) = y {
             check_finite(y.as_ref(), name)?;

@@ -114,3 +114,10 @@ pub use entry::Entry;
 pub use layout::{DEFAULT_CHUNKS, DEFAULT_TILE, TileLayout};
 pub use memory::{StoragePlan, StorageRequest, bytes, default_budget, plan_storage};
 pub use packed::Packed;
+
+// for the distributed layer (`crate::distributed`): the pieces of the single-process
+// product and build it reuses, so that its bits follow them
+pub(crate) use build::fill_tile_rows;
+pub(crate) use cross::cross_apply_blocks;
+pub(crate) use memory::check_fits;
+pub(crate) use stream::{TileSource, reduce, run_chunk_dispatch, workers};

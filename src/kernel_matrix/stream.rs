@@ -99,8 +99,9 @@ pub(crate) fn apply<T: Entry, S: TileSource<T>>(
     reduce(layout, &parts, k, out.as_mut());
 }
 
-/// `out[i, l] = sum_c P_c[i, l]` in chunk order.
-fn reduce(layout: &TileLayout, parts: &[Vec<f64>], k: usize, mut out: MatMut<'_, f64>) {
+/// `out[i, l] = sum_c P_c[i, l]` in chunk order (also the distributed layer's reduction:
+/// `crate::distributed` gathers the partials of every rank's chunks and calls this).
+pub(crate) fn reduce(layout: &TileLayout, parts: &[Vec<f64>], k: usize, mut out: MatMut<'_, f64>) {
     let n = layout.n();
     let mut col = vec![0.0; n];
     for l in 0..k {
@@ -121,6 +122,20 @@ fn reduce(layout: &TileLayout, parts: &[Vec<f64>], k: usize, mut out: MatMut<'_,
             None => (0..n).for_each(|i| out[(i, l)] = col[i]),
         }
     }
+}
+
+/// Chunk `c` into its zeroed partial `p` (`chunk_row_end(c) x k`, column-major) from the
+/// contiguous `x` (`n x k`), with the best micro-kernels the CPU has (also used by
+/// `crate::distributed` for the chunks a rank owns; the same bits as `apply`'s chunks).
+pub(crate) fn run_chunk_dispatch<T: Entry, S: TileSource<T>>(
+    layout: &TileLayout,
+    src: &S,
+    c: usize,
+    x: &[f64],
+    p: &mut [f64],
+    k: usize,
+) {
+    run_chunk(micro::Isa::detect(), layout, src, c, x, p, k)
 }
 
 /// Chunk `c` into its partial `p` (rows 0..chunk_row_end(c), k columns), tiles in order.

@@ -39,6 +39,8 @@ enum Cmd {
     Converge(commands::converge::Args),
     /// Predict training dynamics from the kernel (gradient flow / gradient descent).
     Predict(commands::predict::Args),
+    /// Join kernel blocks (`ntk kernel --rows/--cols`) into the whole kernel.
+    Assemble(commands::assemble::Args),
     /// Plot a saved kernel as a heatmap.
     Plot(commands::plot::Args),
     /// The main job on built-in data: kernels, width convergence, predicted-vs-trained dynamics.
@@ -46,11 +48,23 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    // launched by mpirun/srun (feature "mpi"): MPI_COMM_WORLD, finalized when this drops
+    #[cfg(feature = "mpi")]
+    let _mpi = match ntk::distributed::mpi::init() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let root = ntk::distributed::is_root(ntk::distributed::world());
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
+            if root {
+                let _ = e.print();
+            }
             return ExitCode::from(code);
         }
     };
@@ -61,12 +75,16 @@ fn main() -> ExitCode {
         Cmd::Converge(a) => commands::converge::run(a),
         Cmd::Predict(a) => commands::predict::run(a),
         Cmd::Plot(a) => commands::plot::run(a),
+        Cmd::Assemble(a) => commands::assemble::run(a),
         Cmd::Demo(a) => commands::demo::run(a),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", render(&e));
+            // every rank of a distributed run ends with the same (agreed) error
+            if root {
+                eprintln!("error: {}", render(&e));
+            }
             ExitCode::from(common::exit_code(&e))
         }
     }

@@ -57,6 +57,13 @@ pub struct Args {
     /// rounded to nearest; the computation stays f64).
     #[arg(long, default_value = "f64", value_name = "T", value_parser = parse_dtype)]
     pub dtype: Dtype,
+    /// Compute only rows A..B (0-based, half-open; `A..` = to the end) of the kernel, as its
+    /// own .npy: blocks for scheduler array jobs, joined by `ntk assemble` byte-identically.
+    #[arg(long, value_name = "A..B", conflicts_with = "cols")]
+    pub rows: Option<String>,
+    /// Compute only columns A..B of the kernel, as its own .npy (see --rows).
+    #[arg(long, value_name = "A..B")]
+    pub cols: Option<String>,
     /// No progress bar or summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -68,6 +75,12 @@ struct Opts {
     tile: usize,
     compute_ntk: bool,
     dtype: &'static str,
+    /// The block of a --rows/--cols run (what `ntk assemble` reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    block: Option<super::kernel_parts::BlockInfo>,
+    /// Ranks of an MPI run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ranks: Option<usize>,
 }
 
 fn parse_dtype(s: &str) -> Result<Dtype, String> {
@@ -124,7 +137,9 @@ fn check_disk(outputs: &[(&Path, u64)]) -> anyhow::Result<()> {
 }
 
 /// Run `ntk kernel`.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(mut args: Args) -> anyhow::Result<()> {
+    let comm = ntk::distributed::world();
+    args.quiet |= !ntk::distributed::is_root(comm);
     let net = args.net.network()?;
     if args.nngp_out.is_none() && args.ntk_out.is_none() {
         return Err(common::usage(
@@ -158,6 +173,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         inputs.x2.as_ref().map(|m| m.as_ref()),
     )?;
     let (n1, n2) = plan.shape();
+    let block = super::kernel_parts::block_of(&args, n1, n2, comm.size())?;
     let opts = StreamOptions {
         kernel: KernelOptions {
             compute_ntk: args.ntk_out.is_some(),
@@ -167,14 +183,96 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         dtype: args.dtype,
         cache_bytes: None,
     };
-    let bytes = stream::npy_bytes(n1, n2, args.dtype);
+    let (b1, b2) = block.as_ref().map_or((n1, n2), |b| b.shape());
+    let bytes = stream::npy_bytes(b1, b2, args.dtype);
     let outs: Vec<(&Path, u64)> = [&args.nngp_out, &args.ntk_out]
         .into_iter()
         .flatten()
         .map(|p| (p.as_path(), bytes))
         .collect();
-    check_disk(&outs)?;
+    if ntk::distributed::is_root(comm) {
+        check_disk(&outs)?;
+    }
     let mut tx = ntk::io::Transaction::new();
+    let (written_bytes, wait_s) = if let Some(b) = &block {
+        let bytes = super::kernel_parts::write_block(&mut tx, &args, &plan, b)?;
+        (bytes, 0.0)
+    } else if comm.size() > 1 {
+        let bytes = super::kernel_parts::write_distributed(comm, &args, &plan)?;
+        (bytes, 0.0)
+    } else {
+        let stats = stream_whole(&mut tx, &args, &plan, &opts)?;
+        (stats.bytes, stats.wait_write_s)
+    };
+    let compute_s = start.elapsed().as_secs_f64();
+    if !ntk::distributed::is_root(comm) {
+        return Ok(()); // rank 0 writes the sidecars
+    }
+    let mut written = Vec::new();
+    for (kind, path) in [("nngp", &args.nngp_out), ("ntk", &args.ntk_out)] {
+        let Some(path) = path else {
+            continue;
+        };
+        let mut info = OutputInfo::for_path(kind, path, b1, b2);
+        info.dtype = args.dtype.numpy_name().to_string();
+        let mut o = opts_json(&opts);
+        o.block = block.clone();
+        o.ranks = (comm.size() > 1).then_some(comm.size());
+        let mut sc = Sidecar::new(common::command_line(), info)
+            .with_network(&net)?
+            .with_options(&o)?
+            .with_input(InputInfo::new("x1", &inputs.x1_source, inputs.x1.as_ref()))
+            .with_timing(compute_s);
+        if let (Some(x2), Some(src)) = (&inputs.x2, &inputs.x2_source) {
+            sc = sc.with_input(InputInfo::new("x2", src, x2.as_ref()));
+        }
+        tx.write_json(&sidecar_path(path), &sc)?;
+        written.push(path.display().to_string());
+    }
+    tx.commit().context("publishing the outputs")?;
+    if !args.quiet {
+        eprintln!(
+            "{} kernel{} {b1} x {b2}{} ({}) in {:.3} s, {:.2} GB written as {} while computing \
+             (compute waited {:.3} s for the disk) -> {}",
+            if opts.kernel.compute_ntk {
+                "NNGP+NTK"
+            } else {
+                "NNGP"
+            },
+            if n1 == n2 && inputs.x2.is_none() {
+                " (symmetric)"
+            } else {
+                ""
+            },
+            match (&block, comm.size()) {
+                (Some(b), _) => format!(
+                    " (block {} {}..{} of {n1} x {n2})",
+                    b.axis.name(),
+                    b.start,
+                    b.end
+                ),
+                (None, 1) => String::new(),
+                (None, p) => format!(" on {p} ranks"),
+            },
+            net.summary(),
+            compute_s,
+            written_bytes as f64 / 1e9,
+            args.dtype.numpy_name(),
+            wait_s,
+            written.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The whole kernel(s) on one process, streamed into staged files of `tx`.
+fn stream_whole(
+    tx: &mut ntk::io::Transaction,
+    args: &Args,
+    plan: &KernelPlan<'_>,
+    opts: &StreamOptions,
+) -> anyhow::Result<stream::StreamStats> {
+    let (n1, n2) = plan.shape();
     let mut stage =
         |p: &Option<PathBuf>| -> anyhow::Result<Option<Output<BufWriter<std::fs::File>>>> {
             Ok(match p {
@@ -193,52 +291,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.quiet,
     ));
     let report = |done: usize, _total: usize| progress.borrow_mut().set(done as u64);
-    let (stats, _, _) = stream::stream_npy(&plan, &opts, nngp_out, ntk_out, Some(&report))
+    let (stats, _, _) = stream::stream_npy(plan, opts, nngp_out, ntk_out, Some(&report))
         .context("computing and writing the kernels")?;
     progress.borrow_mut().finish();
-    let compute_s = start.elapsed().as_secs_f64();
-    let mut written = Vec::new();
-    for (kind, path) in [("nngp", &args.nngp_out), ("ntk", &args.ntk_out)] {
-        let Some(path) = path else {
-            continue;
-        };
-        let mut info = OutputInfo::for_path(kind, path, n1, n2);
-        info.dtype = args.dtype.numpy_name().to_string();
-        let mut sc = Sidecar::new(common::command_line(), info)
-            .with_network(&net)?
-            .with_options(&opts_json(&opts))?
-            .with_input(InputInfo::new("x1", &inputs.x1_source, inputs.x1.as_ref()))
-            .with_timing(compute_s);
-        if let (Some(x2), Some(src)) = (&inputs.x2, &inputs.x2_source) {
-            sc = sc.with_input(InputInfo::new("x2", src, x2.as_ref()));
-        }
-        tx.write_json(&sidecar_path(path), &sc)?;
-        written.push(path.display().to_string());
-    }
-    tx.commit().context("publishing the outputs")?;
-    if !args.quiet {
-        eprintln!(
-            "{} kernel{} {n1} x {n2} ({}) in {:.3} s, {:.2} GB written as {} while computing \
-             (compute waited {:.3} s for the disk) -> {}",
-            if opts.kernel.compute_ntk {
-                "NNGP+NTK"
-            } else {
-                "NNGP"
-            },
-            if n1 == n2 && inputs.x2.is_none() {
-                " (symmetric)"
-            } else {
-                ""
-            },
-            net.summary(),
-            compute_s,
-            stats.bytes as f64 / 1e9,
-            args.dtype.numpy_name(),
-            stats.wait_write_s,
-            written.join(", ")
-        );
-    }
-    Ok(())
+    Ok(stats)
 }
 
 fn opts_json(o: &StreamOptions) -> Opts {
@@ -247,5 +303,7 @@ fn opts_json(o: &StreamOptions) -> Opts {
         tile: o.kernel.tile,
         compute_ntk: o.kernel.compute_ntk,
         dtype: o.dtype.numpy_name(),
+        block: None,
+        ranks: None,
     }
 }

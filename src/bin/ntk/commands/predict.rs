@@ -76,6 +76,11 @@ pub struct Args {
     /// if it fits the budget, else f32 with f64 accumulation; see docs/storage.md).
     #[arg(long, value_name = "P", value_parser = parse_precision)]
     pub storage: Option<Precision>,
+    /// Iterative solver: chunks of the stored kernel's fixed product partition. Results
+    /// depend on it (never on --threads or MPI ranks); under mpirun at most C ranks store
+    /// the kernel, so use C >= ranks on a cluster (docs/distributed.md).
+    #[arg(long, default_value_t = 16, value_name = "C", value_parser = clap::value_parser!(u64).range(1..))]
+    pub chunks: u64,
     /// Write the test predictions as .npy, shape (points, n_test, outputs): the --times in
     /// order, then the --steps.
     #[arg(long, value_name = "FILE.npy")]
@@ -242,8 +247,11 @@ fn network_given(n: &NetworkArgs) -> bool {
 }
 
 /// Run `ntk predict`.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(mut args: Args) -> anyhow::Result<()> {
     let start = Instant::now();
+    // under mpirun every rank computes; rank 0 alone prints and writes
+    let root = ntk::distributed::is_root(ntk::distributed::world());
+    args.quiet |= !root;
     // ---- validate the request before any work
     let options = FlowOptions {
         learning_rate: args.lr,
@@ -432,6 +440,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     job.solve.tol = args.tol;
     job.memory_limit = args.memory_limit;
     job.storage = args.storage;
+    job.chunks = args.chunks as usize;
     let stages = crate::stages::Stages::new(args.quiet);
     let progress = |stage: &str, done: usize, total: usize| stages.update(stage, done, total);
     let outcome = predict::execute(&job, args.plot.is_some(), Some(&progress))?;
@@ -441,8 +450,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if !args.quiet {
                 eprintln!("solver: dense ({})", choice.reason);
             }
+            if !root {
+                return Ok(());
+            }
             write_dense(&args, &job, &out, start)
         }
+        Outcome::Iterative(_) if !root => Ok(()),
         Outcome::Iterative(out) => super::predict_out::write_iterative(&args, &out, start),
     }
 }
