@@ -288,10 +288,11 @@ fn dense_only_options_and_bad_flags_are_usage_errors() {
         .arg(&out);
         c
     };
-    let e = base(&["--solver", "iterative", "--ensemble"])
+    let plots = dir.join("plots");
+    let e = base(&["--solver", "iterative", "--plot", plots.to_str().unwrap()])
         .assert()
         .code(2);
-    assert!(String::from_utf8_lossy(&e.get_output().stderr).contains("--ensemble"));
+    assert!(String::from_utf8_lossy(&e.get_output().stderr).contains("--plot"));
     base(&["--solver", "fast"]).assert().code(2);
     base(&["--memory-limit", "lots"]).assert().code(2);
     base(&["--storage", "f16"]).assert().code(2);
@@ -318,5 +319,63 @@ fn dense_only_options_and_bad_flags_are_usage_errors() {
         "{msg}"
     );
     assert!(!out.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The ensemble's test mean and covariance: the iterative solver against the dense one.
+#[test]
+fn ensemble_iterative_matches_dense() {
+    let dir = tmp("ensemble");
+    let run = |solver: &str| -> serde_json::Value {
+        let out = dir.join(format!("{solver}.json"));
+        ntk()
+            .args([
+                "predict",
+                "--dataset",
+                "fashion-mnist:60:8",
+                "--data-dir",
+                sample(),
+            ])
+            .args(NET)
+            .args(["--lr", "1", "--diag-reg", "1e-4", "--diag-reg-relative"])
+            .args([
+                "--times",
+                "0,1,10,inf",
+                "--solver",
+                solver,
+                "--ensemble",
+                "--quiet",
+            ])
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
+    };
+    let (d, i) = (run("dense"), run("iterative"));
+    let flat = |v: &serde_json::Value| -> Vec<f64> {
+        let mut out = Vec::new();
+        fn walk(v: &serde_json::Value, out: &mut Vec<f64>) {
+            match v {
+                serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+                x => out.push(x.as_f64().unwrap()),
+            }
+        }
+        walk(v, &mut out);
+        out
+    };
+    for (dk, ik) in [("test_cov", "cov"), ("test_mean", "mean")] {
+        let a = flat(&d["ensemble"]["ntk"][dk]);
+        let b = flat(&i["ensemble"][ik]);
+        assert_eq!(a.len(), b.len(), "{dk}");
+        for (p, diff) in per_point(&a, &b, 4).iter().enumerate() {
+            assert!(
+                *diff <= 1e-8,
+                "{dk} point {p}: relative difference {diff:.3e}"
+            );
+        }
+    }
+    let est = flat(&i["ensemble"]["error_estimate"]);
+    assert!(est.iter().all(|&e| e <= 1e-8), "{est:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

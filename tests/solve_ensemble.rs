@@ -58,7 +58,9 @@ fn block(a: &Mat<f64>, r: std::ops::Range<usize>, c: std::ops::Range<usize>) -> 
 /// Dense `M_t = Theta* A_t` and `kappa(A)` by an eigendecomposition of `A = Theta + r I`.
 fn dense_m(theta: &Mat<f64>, ridge: f64, tx: &Mat<f64>, s: f64, p: Point) -> (Mat<f64>, f64) {
     let n = theta.nrows();
-    let a = Mat::from_fn(n, n, |i, j| theta[(i, j)] + if i == j { ridge } else { 0.0 });
+    let a = Mat::from_fn(n, n, |i, j| {
+        theta[(i, j)] + if i == j { ridge } else { 0.0 }
+    });
     let e = a.as_ref().self_adjoint_eigen(faer::Side::Lower).unwrap();
     let (v, l) = (e.U(), e.S().column_vector());
     let lmax = (0..n).map(|i| l[i]).fold(0.0f64, f64::max);
@@ -120,8 +122,8 @@ fn check(c: &Case, training: Training, opts: &FlowOptions, points: &[Point], lab
     for (i, &pt_i) in points.iter().enumerate() {
         let (mm, kappa) = dense_m(&k, ridge, &kt, s, pt_i);
         let dm = sopts.tol * kappa.sqrt() * mm.norm_l2();
-        let scale = ptt.norm_l2() + 2.0 * mm.norm_l2() * pt.norm_l2()
-            + mm.norm_l2().powi(2) * p.norm_l2();
+        let scale =
+            ptt.norm_l2() + 2.0 * mm.norm_l2() * pt.norm_l2() + mm.norm_l2().powi(2) * p.norm_l2();
         let bound =
             dm * (2.0 * mm.norm_l2() * p.norm_l2() + 2.0 * pt.norm_l2()) + kappa * 1e-15 * scale;
         let err = (&got.cov[i] - &want[i].cov).norm_l2();
@@ -145,7 +147,10 @@ fn check(c: &Case, training: Training, opts: &FlowOptions, points: &[Point], lab
     }
     // the check is not vacuous: the covariance moved away from the prior
     let last = got.cov.len() - 1;
-    assert!((&got.cov[last] - &ptt).norm_l2() > 1e-3 * ptt.norm_l2(), "{label}");
+    assert!(
+        (&got.cov[last] - &ptt).norm_l2() > 1e-3 * ptt.norm_l2(),
+        "{label}"
+    );
 }
 
 fn times() -> Vec<Point> {
@@ -178,9 +183,16 @@ fn nngp_training_matches_the_dense_ensemble() {
 fn gradient_descent_steps_and_mean_loss() {
     let c = digits(100, 6, 10, 0);
     let k = block(&c.ntk, 0..100, 0..100);
-    let lmax = k.as_ref().self_adjoint_eigenvalues(faer::Side::Lower).unwrap()[99];
+    let lmax = k
+        .as_ref()
+        .self_adjoint_eigenvalues(faer::Side::Lower)
+        .unwrap()[99];
     // 0.9 of the largest stable rate (ridge 1e-4 relative moves lambda_max by < 1e-4)
-    let lr = 0.9 * Loss::Mean.max_learning_rate(lmax * 1.001, 100 * 10).unwrap().unwrap();
+    let lr = 0.9
+        * Loss::Mean
+            .max_learning_rate(lmax * 1.001, 100 * 10)
+            .unwrap()
+            .unwrap();
     let opts = FlowOptions {
         ridge: Ridge::Relative(1e-4),
         loss: Loss::Mean,

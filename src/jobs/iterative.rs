@@ -9,14 +9,16 @@
 //! report:  losses, accuracies (one-hot targets), error estimates, diagnostics, stage times
 //! ```
 
+use super::ensemble_scale::{self, EnsembleReport};
+use super::iterative_plan::plan_memory;
+pub use super::iterative_plan::{MIN_BASIS, fixed_solver_bytes, points_of};
 use super::predict::{KernelSource, PredictJob};
 use super::solver::SolverChoice;
 use crate::distributed::{self as dist, Comm};
 use crate::dynamics::{Point, Training};
 use crate::kernel::KernelPlan;
 use crate::kernel_matrix::{
-    self as km, BuildOptions, CrossOptions, Dense, KernelMatrix, Precision, StoragePlan,
-    StorageRequest, Which,
+    self as km, BuildOptions, CrossOptions, Dense, KernelMatrix, Precision, StoragePlan, Which,
 };
 use crate::solve::{self, IterativeFlow, PointMethod, SolveDiagnostics, StageTime};
 use crate::{Error, Result};
@@ -95,6 +97,9 @@ pub struct IterativeReport {
     pub fx_test: Option<Vec<Vec<Vec<f64>>>>,
     /// Warnings.
     pub warnings: Vec<String>,
+    /// The infinite ensemble on the test points (with `ensemble`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ensemble: Option<EnsembleReport>,
 }
 
 /// The outputs of [`run`].
@@ -106,43 +111,6 @@ pub struct IterativeOutput {
     pub fx_train: Vec<Mat<f64>>,
     /// Test outputs per point (`n_test x k`), with a test set.
     pub fx_test: Option<Vec<Mat<f64>>>,
-}
-
-/// The points of a job: its times, then its steps.
-pub fn points_of(job: &PredictJob<'_>) -> Vec<Point> {
-    let mut p: Vec<Point> = job.times.iter().map(|&t| Point::Time(t)).collect();
-    p.extend(job.steps.iter().map(|&k| Point::Steps(k)));
-    p
-}
-
-/// Fewest Lanczos vectors per output column the planner accepts for finite times (the
-/// Fashion-MNIST NTK needs ~170 at n = 5,000 for 1e-8; docs/solvers.md).
-pub const MIN_BASIS: usize = 200;
-
-/// Bytes the solver needs besides the kernel storage and the Lanczos bases, for `n` training
-/// points, `k` outputs and `n_test` test points: the preconditioner (`n x rank`), per-point
-/// outputs and coefficients (`3 p n k`, `2 p n_test k`), and the inputs.
-pub fn fixed_solver_bytes(job: &PredictJob<'_>, n: usize, k: usize, n_test: usize) -> f64 {
-    let p = points_of(job).len() as f64;
-    let (nf, kf) = (n as f64, k as f64);
-    let rank = job
-        .solve
-        .preconditioner_rank
-        .unwrap_or_else(|| solve::precond::default_rank(n)) as f64;
-    let inputs = match job.kernels {
-        KernelSource::Network {
-            x_train, x_test, ..
-        } => 8.0 * x_train.ncols() as f64 * (nf + x_test.map_or(0.0, |x| x.nrows() as f64)),
-        KernelSource::Given(_) => 0.0,
-    };
-    8.0 * (nf * rank + 3.0 * p * nf * kf + 2.0 * p * n_test as f64 * kf) + inputs
-}
-
-/// Does the job have finite, nonzero points (the ones that need a Lanczos basis)?
-fn needs_basis(job: &PredictJob<'_>) -> bool {
-    points_of(job)
-        .iter()
-        .any(|q| !q.is_infinite() && q.as_time() > 0.0)
 }
 
 /// Labels of one-hot rows (each row one 1, the rest 0), else None.
@@ -217,167 +185,24 @@ fn which(t: Training) -> Which {
     }
 }
 
-/// The memory plan, and the Lanczos basis size it affords: f64 storage if the storage, the
-/// fixed solver bytes and at least [`MIN_BASIS`] basis vectors per output fit the budget, else
-/// f32 (unless f64 is forced), else [`Error::Memory`] with the numbers. The basis is then
-/// capped by what the budget leaves (`SolveOptions::max_basis` at most).
-fn plan_memory(
-    job: &PredictJob<'_>,
-    n: usize,
-    n_test: usize,
-    comm: &dyn Comm,
-) -> Result<(StoragePlan, usize)> {
-    if comm.size() > 1 && matches!(job.kernels, KernelSource::Network { .. }) {
-        return plan_rank_memory(job, n, n_test, comm);
-    }
-    let k = job.y_train.ncols();
-    let per_vector = 8.0 * n as f64 * k as f64;
-    let want_basis = if needs_basis(job) {
-        job.solve.max_basis.min(n)
-    } else {
-        0
-    };
-    let min_basis = want_basis.min(MIN_BASIS);
-    let fixed = fixed_solver_bytes(job, n, k, n_test);
-    let mut req = StorageRequest::new(n);
-    req.extra_bytes = fixed + per_vector * min_basis as f64;
-    req.budget = job.memory_limit.or_else(km::default_budget);
-    req.allow_f32 = job.storage != Some(Precision::F64);
-    let plan = if job.storage == Some(Precision::F32) {
-        let storage = km::bytes(n, req.tile, Precision::F32)? as f64;
-        let total = storage + req.extra_bytes;
-        if let Some(b) = req.budget.filter(|&b| total > b) {
-            return Err(Error::Memory(format!(
-                "f32 storage of n = {n} needs {:.3} GB ({:.3} GB kernel + {:.3} GB solver) but the \
-                 budget is {:.3} GB; use a larger --memory-limit or fewer points",
-                total / 1e9,
-                storage / 1e9,
-                req.extra_bytes / 1e9,
-                b / 1e9
-            )));
-        }
-        StoragePlan {
-            precision: Precision::F32,
-            storage_bytes: storage,
-            total_bytes: total,
-            budget: req.budget,
-        }
-    } else {
-        km::plan_storage(&req)?
-    };
-    let left = plan
-        .budget
-        .map_or(f64::INFINITY, |b| b - plan.storage_bytes - fixed);
-    let basis = if want_basis == 0 {
-        0
-    } else {
-        ((left / per_vector).floor().max(min_basis as f64) as usize).min(want_basis)
-    };
-    let plan = StoragePlan {
-        total_bytes: plan.storage_bytes + fixed + per_vector * basis as f64,
-        ..plan
-    };
-    Ok((plan, basis))
-}
-
-/// [`plan_memory`] for rank `comm.rank()` of a distributed run: its share of the storage
-/// plus the (replicated) solver bytes against its budget; the precision and the basis are
-/// then agreed by all ranks (f32 if any rank needs it, the smallest basis), so every rank
-/// runs the same arithmetic.
-fn plan_rank_memory(
-    job: &PredictJob<'_>,
-    n: usize,
-    n_test: usize,
-    comm: &dyn Comm,
-) -> Result<(StoragePlan, usize)> {
-    let k = job.y_train.ncols();
-    let per_vector = 8.0 * n as f64 * k as f64;
-    let want_basis = if needs_basis(job) {
-        job.solve.max_basis.min(n)
-    } else {
-        0
-    };
-    let min_basis = want_basis.min(MIN_BASIS);
-    let fixed = fixed_solver_bytes(job, n, k, n_test);
-    let extra = fixed + per_vector * min_basis as f64;
-    let budget = job.memory_limit.or_else(km::default_budget);
-    let share = |p: Precision| -> Result<f64> {
-        let b = dist::rank_bytes(n, km::DEFAULT_TILE, job.chunks, p, comm.rank(), comm.size())?;
-        Ok(b as f64)
-    };
-    let choices: &[Precision] = match job.storage {
-        Some(p) => std::slice::from_ref(match p {
-            Precision::F64 => &Precision::F64,
-            Precision::F32 => &Precision::F32,
-        }),
-        None => &[Precision::F64, Precision::F32],
-    };
-    let mut picked = None;
-    for &p in choices {
-        let storage = share(p)?;
-        if budget.is_none_or(|b| storage + extra <= b) {
-            picked = Some((p, storage));
-            break;
-        }
-    }
-    let mine = picked.ok_or_else(|| {
-        let storage = share(*choices.last().unwrap_or(&Precision::F64)).unwrap_or(f64::NAN);
-        Error::Memory(format!(
-            "this rank's share of the kernel ({:.3} GB) and the solver ({:.3} GB) do not fit \
-             its budget of {:.3} GB (--memory-limit, default 90% of available memory; {} \
-             ranks); use more ranks, a larger --memory-limit or fewer points",
-            storage / 1e9,
-            extra / 1e9,
-            budget.unwrap_or(f64::INFINITY) / 1e9,
-            comm.size()
-        ))
-    });
-    let (p, _) = dist::agree(comm, mine)?;
-    let flags = comm.all_gather(&[f64::from(u8::from(p == Precision::F32))]);
-    let precision = if flags.iter().any(|f| f.first() == Some(&1.0)) {
-        Precision::F32
-    } else {
-        Precision::F64
-    };
-    let storage = share(precision)?;
-    let left = budget.map_or(f64::INFINITY, |b| b - storage - fixed);
-    let basis = if want_basis == 0 {
-        0
-    } else {
-        ((left / per_vector).floor().max(min_basis as f64) as usize).min(want_basis)
-    };
-    let basis = comm
-        .all_gather(&[basis as f64])
-        .iter()
-        .filter_map(|v| v.first().copied())
-        .fold(basis as f64, f64::min) as usize;
-    Ok((
-        StoragePlan {
-            precision,
-            storage_bytes: storage,
-            total_bytes: storage + fixed + per_vector * basis as f64,
-            budget,
-        },
-        basis,
-    ))
-}
-
+/// The stored `kernel` (the training kernel, or the NNGP prior of the ensemble).
 fn build_operator<'c>(
     job: &PredictJob<'_>,
+    kernel: Training,
     plan: &StoragePlan,
     progress: Progress<'_>,
     comm: &'c dyn Comm,
 ) -> Result<Operator<'c>> {
     match job.kernels {
         KernelSource::Given(ks) => {
-            let k = match job.kernel {
+            let k = match kernel {
                 Training::Ntk => ks.ntk_train,
                 Training::Nngp => ks.nngp_train,
             }
             .ok_or_else(|| {
                 Error::param(
                     "kernels",
-                    format!("the {} training kernel is missing", job.kernel.name()),
+                    format!("the {} training kernel is missing", kernel.name()),
                 )
             })?;
             Ok(Operator::Dense(Dense::new(k.to_owned())?))
@@ -385,7 +210,7 @@ fn build_operator<'c>(
         KernelSource::Network { net, x_train, .. } => {
             let kp = KernelPlan::new(net, x_train, None)?;
             let opts = BuildOptions {
-                which: which(job.kernel),
+                which: which(kernel),
                 threads: job.options.threads,
                 budget: Some(f64::INFINITY), // checked by the plan, with the solver's bytes
                 chunks: job.chunks,
@@ -396,11 +221,11 @@ fn build_operator<'c>(
                     p("kernel", d, t)
                 }
             };
-            let pick = |k: km::PackedKernels<f64>| match job.kernel {
+            let pick = |k: km::PackedKernels<f64>| match kernel {
                 Training::Ntk => k.ntk,
                 Training::Nngp => k.nngp,
             };
-            let pick32 = |k: km::PackedKernels<f32>| match job.kernel {
+            let pick32 = |k: km::PackedKernels<f32>| match kernel {
                 Training::Ntk => k.ntk,
                 Training::Nngp => k.nngp,
             };
@@ -408,7 +233,7 @@ fn build_operator<'c>(
             if comm.size() > 1 {
                 let pick = |k: Option<dist::Distributed<'c, f64>>| k.ok_or_else(missing);
                 let pick32 = |k: Option<dist::Distributed<'c, f32>>| k.ok_or_else(missing);
-                let t = job.kernel == Training::Ntk;
+                let t = kernel == Training::Ntk;
                 return Ok(match plan.precision {
                     Precision::F64 => {
                         let k = dist::build_distributed::<f64>(comm, &kp, &opts, Some(&cb))?;
@@ -574,10 +399,16 @@ pub fn run_on(
     comm: &dyn Comm,
 ) -> Result<IterativeOutput> {
     job.validate()?;
-    if job.ensemble || job.check.is_some() {
+    if job.check.is_some() {
         return Err(Error::param(
             "solver",
-            "the ensemble covariance and the finite-network check need the dense solver",
+            "the finite-network check needs the dense solver",
+        ));
+    }
+    if job.ensemble && comm.size() > 1 {
+        return Err(Error::param(
+            "ensemble",
+            "the ensemble is not distributed yet: run it in one process",
         ));
     }
     let (n, n_test) = (n_train_of(job), n_test_of(job));
@@ -596,7 +427,12 @@ pub fn run_on(
     }
     let mut stages = Vec::new();
     let t0 = Instant::now();
-    let op = build_operator(job, &plan, progress, comm)?;
+    let op = build_operator(job, job.kernel, &plan, progress, comm)?;
+    let prior = if job.ensemble && job.kernel == Training::Ntk {
+        Some(build_operator(job, Training::Nngp, &plan, progress, comm)?)
+    } else {
+        None
+    };
     stages.push(StageTime {
         stage: "kernel".into(),
         seconds: t0.elapsed().as_secs_f64(),
@@ -612,7 +448,19 @@ pub fn run_on(
         progress,
     )?;
     stages.extend(flow.diagnostics.stages.iter().cloned());
-    drop(op);
+    let ensemble = if job.ensemble {
+        let t = Instant::now();
+        let p = prior.as_ref().unwrap_or(&op);
+        let e = ensemble_scale::run(job, op.as_dyn(), p.as_dyn(), &points, &solve_opts, progress)?;
+        stages.push(StageTime {
+            stage: "ensemble".into(),
+            seconds: t.elapsed().as_secs_f64(),
+        });
+        Some(e)
+    } else {
+        None
+    };
+    drop((op, prior));
     let t1 = Instant::now();
     let fx_test = test_outputs(job, &flow, progress, comm)?;
     if fx_test.is_some() {
@@ -662,6 +510,7 @@ pub fn run_on(
         fx_train: inline(&flow.fx_train),
         fx_test: fx_test.as_deref().and_then(inline),
         warnings: flow.warnings.clone(),
+        ensemble,
     };
     Ok(IterativeOutput {
         report,

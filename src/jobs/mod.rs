@@ -14,6 +14,7 @@
 pub mod converge;
 pub mod ensemble_scale;
 pub mod iterative;
+mod iterative_plan;
 pub mod predict;
 pub mod solver;
 

@@ -453,9 +453,6 @@ pub enum Outcome {
 /// The dense-only features a job asks for, by their CLI names.
 fn dense_only(job: &PredictJob<'_>, plots: bool) -> Vec<String> {
     let mut v = Vec::new();
-    if job.ensemble {
-        v.push("--ensemble".to_string());
-    }
     if job.check.is_some() {
         v.push("--check-width".to_string());
     }

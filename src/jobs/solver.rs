@@ -3,7 +3,7 @@
 //! O(n^2 / 2) memory, a stated tolerance).
 //!
 //! ```text
-//! auto:  dense      if a dense-only feature is asked for (ensemble covariance, finite-network
+//! auto:  dense      if a dense-only feature is asked for (finite-network
 //!                   check, plots) or n <= AUTO_DENSE_MAX, and the dense plan fits the budget
 //!        iterative  otherwise
 //! ```

@@ -143,9 +143,23 @@ fn covariance(t: &EnsembleKernels<'_>, mt: MatRef<'_, f64>, par: faer::Par) -> M
     t.prior.apply(mt, pm.as_mut(), par);
     // B = M P*^T = (P* M^T)^T; S = M (P M^T)
     let mut cross = Mat::zeros(m, m);
-    matmul(cross.as_mut(), Accum::Replace, t.prior_test_train, mt, 1.0, par);
+    matmul(
+        cross.as_mut(),
+        Accum::Replace,
+        t.prior_test_train,
+        mt,
+        1.0,
+        par,
+    );
     let mut quad = Mat::zeros(m, m);
-    matmul(quad.as_mut(), Accum::Replace, mt.transpose(), pm.as_ref(), 1.0, par);
+    matmul(
+        quad.as_mut(),
+        Accum::Replace,
+        mt.transpose(),
+        pm.as_ref(),
+        1.0,
+        par,
+    );
     Mat::from_fn(m, m, |i, j| {
         let a = t.prior_test[(i, j)] + quad[(i, j)] - cross[(i, j)] - cross[(j, i)];
         let b = t.prior_test[(j, i)] + quad[(j, i)] - cross[(j, i)] - cross[(i, j)];

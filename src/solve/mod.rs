@@ -40,8 +40,8 @@ pub mod precond;
 pub mod spectrum;
 mod vecops;
 
-pub use ensemble::{EnsembleKernels, EnsembleMoments, ensemble};
 pub use cg::{CgOptions, CgReport, CgSolution, Progress, Stop, pcg};
+pub use ensemble::{EnsembleKernels, EnsembleMoments, ensemble};
 pub use flow::{IterativeFlow, PointMethod, SolveDiagnostics, StageTime, flow, ridge_amount};
 pub use funcs::LanczosReport;
 pub use options::SolveOptions;

@@ -137,8 +137,10 @@ pub struct Args {
     /// Kernel that drives training: ntk (all layers, default) or nngp (readout only).
     #[arg(long, value_name = "K", default_value = "ntk", value_parser = parse_training)]
     pub kernel: Training,
-    /// Also compute the infinite-ensemble mean and covariance on the test points, for NTK
-    /// and for NNGP (readout-only) training.
+    /// Also compute the infinite-ensemble mean and covariance on the test points: the dense
+    /// solver for NTK and for NNGP (readout-only) training, the iterative solver for the
+    /// training of --kernel (it stores the NNGP prior beside the NTK; test set bounded by
+    /// memory, see docs/solvers.md).
     #[arg(long)]
     pub ensemble: bool,
     /// Ridge added to the diagonal of the training kernel (absolute; see --diag-reg-relative).
