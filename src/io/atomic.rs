@@ -60,15 +60,16 @@ fn file_name(path: &Path) -> Result<String> {
     }
 }
 
-/// Create a new temporary file next to `path` and register it (under the registry's lock,
-/// so that a signal handler either sees it or it does not exist yet).
-fn create_temp(path: &Path) -> Result<tempfile::NamedTempFile> {
+/// Create a new temporary file next to `path` (named `.{name}.tmp-XXXXXXXX{suffix}`) and
+/// register it (under the registry's lock, so that a signal handler either sees it or it
+/// does not exist yet).
+fn create_temp(path: &Path, suffix: &str) -> Result<tempfile::NamedTempFile> {
     let name = file_name(path)?;
     let dir = parent_dir(path);
     let mut reg = temps();
     let prefix = format!(".{name}.tmp-");
     let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).rand_bytes(8);
+    builder.prefix(&prefix).suffix(suffix).rand_bytes(8);
     // an output gets the permissions of any new file (0666 less the umask), not tempfile's
     // private 0600
     #[cfg(unix)]
@@ -150,7 +151,7 @@ pub fn check_writable(path: &Path) -> Result<()> {
     if path.is_dir() {
         return Err(is_dir_error(path));
     }
-    let tmp = create_temp(path)?;
+    let tmp = create_temp(path, "")?;
     let mut reg = temps();
     unregister(&mut reg, tmp.path());
     // Best effort: the check itself succeeded even if the probe cannot be removed.
@@ -312,6 +313,43 @@ impl Transaction {
     /// assert!(t.stage(std::path::Path::new("/nonexistent-ntk-dir/k.npy")).unwrap_err().is_usage());
     /// ```
     pub fn stage(&mut self, target: &Path) -> Result<File> {
+        let tmp = self.stage_temp(target, "")?;
+        tmp.as_file().try_clone().map_err(|e| Error::Io {
+            path: target.to_path_buf(),
+            source: e,
+            usage: false,
+        })
+    }
+
+    /// Stage `target` for a writer that takes a path (an image encoder that picks the format
+    /// by extension): returns the path of its temporary file, which ends in the target's
+    /// extension. Write the file there (truncating it in place, not replacing it) before
+    /// [`Transaction::commit`].
+    ///
+    /// # Errors
+    /// As [`Transaction::stage`].
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let target = dir.path().join("plot.png");
+    /// let mut t = ntk::io::Transaction::new();
+    /// let tmp = t.stage_path(&target)?;
+    /// assert!(tmp.to_string_lossy().ends_with(".png") && tmp != target);
+    /// std::fs::write(&tmp, b"png bytes")?;
+    /// t.commit()?;
+    /// assert_eq!(std::fs::read(&target)?, b"png bytes");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stage_path(&mut self, target: &Path) -> Result<PathBuf> {
+        let suffix = target
+            .extension()
+            .map(|e| format!(".{}", e.to_string_lossy()))
+            .unwrap_or_default();
+        Ok(self.stage_temp(target, &suffix)?.path().to_path_buf())
+    }
+
+    /// Create, register and keep the temporary file of `target`.
+    fn stage_temp(&mut self, target: &Path, suffix: &str) -> Result<&tempfile::NamedTempFile> {
         if target.is_dir() {
             return Err(is_dir_error(target));
         }
@@ -327,17 +365,20 @@ impl Transaction {
                 true,
             ));
         }
-        let tmp = create_temp(target)?;
-        let handle = tmp.as_file().try_clone().map_err(|e| Error::Io {
-            path: target.to_path_buf(),
-            source: e,
-            usage: false,
-        });
+        let tmp = create_temp(target, suffix)?;
         self.staged.push(Staged {
             target: target.to_path_buf(),
             temp: Some(tmp),
         });
-        handle
+        let last = self.staged.last().and_then(|s| s.temp.as_ref());
+        last.ok_or_else(|| {
+            io_err(
+                target,
+                std::io::ErrorKind::Other,
+                "internal: staged file missing".into(),
+                false,
+            )
+        })
     }
 
     /// Stage `target` and write its contents with `f` (through a 64 KiB buffer, flushed).
