@@ -180,3 +180,6 @@ pub fn save(fig: &impl Figure, stem: &Path) -> Result<Vec<PathBuf>> {
     t.commit()?;
     Ok(vec![png, svg])
 }
+
+#[cfg(test)]
+mod tests;
