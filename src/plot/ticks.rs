@@ -128,15 +128,16 @@ pub fn max_labels(axis_px: f64, font_px: f64, horizontal: bool) -> usize {
     ((axis_px / per).floor() as usize).clamp(4, 12)
 }
 
-/// The label of a tick: a short decimal (`0.05`, `256`, `-1.5`) or `1e-6` / `2e4` for very
-/// small or large magnitudes; `step` (the spacing of the labelled ticks, 0 if unknown) sets
+/// The label of a tick: a short decimal (`0.05`, `256`, `-1.5`) or `1e-6` / `2e5` for very
+/// small or large magnitudes (below 1e-3, from 1e5); `step` (the spacing of the labelled ticks, 0 if unknown) sets
 /// how many decimals a linear tick keeps.
 ///
 /// ```
 /// use ntk::plot::ticks::tick_label;
 /// assert_eq!(tick_label(0.30000000000000004, 0.1), "0.3");
 /// assert_eq!(tick_label(1e-6, 0.0), "1e-6");
-/// assert_eq!(tick_label(20000.0, 0.0), "2e4");
+/// assert_eq!(tick_label(20000.0, 0.0), "20000");
+/// assert_eq!(tick_label(200000.0, 0.0), "2e5");
 /// assert_eq!(tick_label(-0.0, 0.5), "0");
 /// ```
 pub fn tick_label(v: f64, step: f64) -> String {
