@@ -409,10 +409,15 @@ fn dynamics_stage(
         f0_test: None,
         y_test: Some(yt.as_ref()),
     };
-    files.extend(
-        pd::loss_figure(ens.flow(), None, Some(test), &steps, Some(&check))?
-            .save(&out.join("dynamics_loss"))?,
+    let about = format!(
+        "{} | digits 3 vs 8 (-1 / +1), 32 train / 64 test | learning rate {} (half the largest stable) | {} seeds per width",
+        net.summary(),
+        crate::plot::short_number(lr),
+        seeds
     );
+    let mut loss = pd::loss_figure(ens.flow(), None, Some(test), &steps, Some(&check))?;
+    loss.subtitle = about.clone();
+    files.extend(loss.save(&out.join("dynamics_loss"))?);
     let et = EnsembleTest {
         ntk_test_train: Some(ntk_st.as_ref()),
         nngp_test_train: kst.nngp.as_ref(),
@@ -423,18 +428,20 @@ fn dynamics_stage(
     let band = m
         .first()
         .ok_or_else(|| Error::Numerical("no ensemble moments".into()))?;
-    files.extend(
-        pd::band_figure(
-            band,
-            0,
-            Some(yt.as_ref()),
-            Some(&check),
-            Some(steps.len() - 1),
-            &format!("step {last}"),
-        )
-        .save(&out.join("dynamics_test_predictions"))?,
+    let mut pred = pd::band_figure(
+        band,
+        0,
+        Some(yt.as_ref()),
+        Some(&check),
+        Some(steps.len() - 1),
+        &format!("step {last}"),
     );
-    files.extend(pd::width_figure(&check).save(&out.join("dynamics_width"))?);
+    pred.subtitle = about.clone();
+    pred.y_label = "network output f(x) (target: -1 = digit 3, +1 = digit 8)".into();
+    files.extend(pred.save(&out.join("dynamics_test_predictions"))?);
+    let mut width = pd::width_figure(&check);
+    width.subtitle = about;
+    files.extend(width.save(&out.join("dynamics_width"))?);
     Ok((check.summary, (lr, max_lr), files))
 }
 
@@ -457,14 +464,15 @@ fn digits_heatmap(net: &Network, out: &Path, threads: usize) -> Result<Vec<PathB
     let ntk = k
         .ntk
         .ok_or_else(|| Error::Numerical("NTK not computed".into()))?;
-    crate::plot::heatmap::heatmap(
-        ntk.as_ref(),
-        &format!(
-            "Analytic NTK of 300 digits sorted by label ({})",
+    let labels = crate::plot::heatmap::Labels {
+        title: format!(
+            "Analytic NTK of 300 digits, sorted by label 0-9 | {}",
             net.summary()
         ),
-        &out.join("digits_ntk_heatmap"),
-    )
+        value: "NTK Theta(x_i, x_j)".into(),
+        axis: "digit (sorted by label)".into(),
+    };
+    crate::plot::heatmap::heatmap_labelled(ntk.as_ref(), &labels, &out.join("digits_ntk_heatmap"))
 }
 
 fn write_summary(out: &Path, report: &mut DemoReport) -> Result<()> {

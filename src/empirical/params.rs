@@ -301,5 +301,53 @@ mod exact {
             let deep = "[".repeat(100) + &"]".repeat(100);
             assert!(super::parse(&deep).is_err());
         }
+
+        /// Every value comes back with the same bits, written the way `to_params_json`
+        /// writes it (serde_json's shortest round-trip form) and with 17 significant digits.
+        #[test]
+        fn hard_f64_values_round_trip_bit_for_bit() {
+            let mut xs: Vec<f64> = vec![
+                5e-324,                  // smallest subnormal
+                2.225073858507201e-308,  // largest subnormal
+                2.2250738585072014e-308, // smallest normal
+                1.7976931348623157e308,  // largest finite
+                0.1 + 0.2,               // 0.30000000000000004
+                -0.0,
+                0.0,
+                1.0 / 3.0,
+                2f64.sqrt(),
+                0.18755063853931983, // the default parser is one ulp off here
+                9007199254740993.0,  // 2^53 + 1 (rounds to even)
+                123456789012345680000.0,
+                -5e-324,
+            ];
+            // plus 20 000 random finite bit patterns, all exponents
+            let mut state = 0x9E37_79B9_7F4A_7C15u64;
+            while xs.len() < 20_013 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let x = f64::from_bits(state);
+                if x.is_finite() {
+                    xs.push(x);
+                }
+            }
+            let text = serde_json::to_string(&xs).unwrap();
+            let back = super::parse(&text).unwrap();
+            let seventeen = format!(
+                "[{}]",
+                xs.iter()
+                    .map(|x| format!("{x:.16e}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let back17 = super::parse(&seventeen).unwrap();
+            for (i, x) in xs.iter().enumerate() {
+                for (form, v) in [("shortest", &back[i]), ("17 digits", &back17[i])] {
+                    let y = v.as_f64().unwrap();
+                    assert_eq!(y.to_bits(), x.to_bits(), "{form}: {x:e} read back as {y:e}");
+                }
+            }
+        }
     }
 }

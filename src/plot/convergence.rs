@@ -3,6 +3,7 @@
 //! bars (+- one standard deviation), every seed as a faint dot, and a `width^{-1/2}` guide line
 //! through the smallest width's NTK error.
 
+use super::ticks::{self, Ticks};
 use super::{Figure, color, font, save};
 use crate::Result;
 use crate::converge::ConvergenceReport;
@@ -37,9 +38,61 @@ fn slope_text(s: Option<f64>) -> String {
     s.map_or_else(|| "n/a".into(), |v| format!("{v:.2}"))
 }
 
+/// Canvas width, margin, label areas (pixels) and font sizes.
+const WIDTH: u32 = 960;
+const MARGIN: u32 = 16;
+const X_AREA: u32 = 56;
+const Y_AREA: u32 = 84;
+const TICK_PX: f64 = 15.0;
+const LEGEND_PX: f64 = 16.0;
+const TITLE: &str = "Finite-width kernels converge to the infinite-width limit";
+
+impl Chart<'_> {
+    fn subtitle(&self) -> String {
+        let r = self.0;
+        format!(
+            "{} | data {} ({} points, d = {}) | {} seed{} per width",
+            super::tidy_numbers(&r.network.summary()),
+            r.data,
+            r.n_points,
+            r.input_dim,
+            r.seeds,
+            if r.seeds == 1 { "" } else { "s" }
+        )
+    }
+
+    fn header_height(&self) -> u32 {
+        super::wrapped_height(TITLE, &super::bold(24.0), WIDTH)
+            + super::wrapped_height(&self.subtitle(), &subtitle_style(), WIDTH)
+    }
+
+    /// The plot area in pixels.
+    fn area_px(&self) -> (f64, f64) {
+        let (w, h) = self.size();
+        (
+            f64::from(w - 2 * MARGIN - Y_AREA),
+            f64::from(h - self.header_height() - 2 * MARGIN - X_AREA),
+        )
+    }
+}
+
+fn subtitle_style() -> plotters::style::TextStyle<'static> {
+    font(16.0).color(&RGBColor(70, 70, 70))
+}
+
+/// The label of the tick `v` if it is one of `major` (else none).
+fn tick_text(major: &[f64], v: f64) -> String {
+    major
+        .iter()
+        .find(|m| (**m - v).abs() <= 1e-9 * m.abs())
+        .map_or_else(String::new, |m| ticks::tick_label(*m, 0.0))
+}
+
 impl Figure for Chart<'_> {
     fn size(&self) -> (u32, u32) {
-        (960, 680)
+        // a subtitle of more than one line makes the canvas taller, not the plot smaller
+        let extra = self.header_height().saturating_sub(78);
+        (WIDTH, 680 + extra)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -76,43 +129,53 @@ impl Figure for Chart<'_> {
         }
         let (ylo, yhi) = (lo / 1.8, hi * 1.8);
         let (xlo, xhi) = (wmin / 1.6, wmax * 1.6);
-        let (corner, yhi) = legend_place(r, (xlo, xhi), (ylo, yhi), self.size());
-        let title_area = root
-            .titled(
-                "Finite-width kernels converge to the infinite-width limit",
-                super::bold(26.0),
-            )
-            .map_err(super::err)?;
-        let sub = format!(
-            "{} | data {} ({} points, d = {}) | {} seed{} per width",
-            super::tidy_numbers(&r.network.summary()),
-            r.data,
-            r.n_points,
-            r.input_dim,
-            r.seeds,
-            if r.seeds == 1 { "" } else { "s" }
+        let place = legend_place(r, (xlo, xhi), (ylo, yhi), self.area_px());
+        let (corner, data_top, yhi) = (
+            place.corner,
+            10f64.powf(place.data_top),
+            10f64.powf(place.top),
         );
-        let area = super::titled_lines(
-            &title_area,
-            &super::wrap(&sub, SUB_CHARS),
-            &font(16.0).color(&RGBColor(80, 80, 80)),
-            21,
-        )?;
+        let area = super::wrapped_title(root, TITLE, &super::bold(24.0))?;
+        let area = super::wrapped_title(&area, &self.subtitle(), &subtitle_style())?;
+        let (pw, ph) = self.area_px();
+        // the trained widths label the abscissa; round values the ordinate
+        let x_ticks = if ws.len() <= 8 {
+            Ticks {
+                major: ws.clone(),
+                minor: ticks::log_ticks(xlo, xhi, 4).major,
+            }
+        } else {
+            ticks::log_ticks(xlo, xhi, ticks::max_labels(pw, TICK_PX, true))
+        };
+        let mut y_ticks = ticks::log_ticks(ylo, yhi, ticks::max_labels(ph, TICK_PX, false));
+        // no labels in a band added above the data for the legend
+        y_ticks.major.retain(|v| *v <= data_top * (1.0 + 1e-9));
+        y_ticks.minor.retain(|v| *v <= data_top * (1.0 + 1e-9));
+        let xs = ticks::TickedAxis::new(
+            plotters::coord::combinators::LogCoord::from((xlo..xhi).log_scale()),
+            x_ticks.clone(),
+        );
+        let ys = ticks::TickedAxis::new(
+            plotters::coord::combinators::LogCoord::from((ylo..yhi).log_scale()),
+            y_ticks.clone(),
+        );
         let mut chart = ChartBuilder::on(&area)
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(80)
-            .build_cartesian_2d((xlo..xhi).log_scale(), (ylo..yhi).log_scale())
+            .margin(MARGIN)
+            .x_label_area_size(X_AREA)
+            .y_label_area_size(Y_AREA)
+            .build_cartesian_2d(xs, ys)
             .map_err(super::err)?;
+        let fx = |v: &f64| tick_text(&x_ticks.major, *v);
+        let fy = |v: &f64| tick_text(&y_ticks.major, *v);
         chart
             .configure_mesh()
-            .x_desc("hidden width n")
-            .y_desc("relative error ||K_n - K||_F / ||K||_F")
-            .x_label_formatter(&|v| super::log_tick(*v))
-            .y_label_formatter(&|v| super::log_tick(*v))
-            .label_style(font(15.0))
-            .axis_desc_style(font(18.0))
-            .light_line_style(RGBColor(235, 235, 235))
+            .x_desc("hidden width n (log scale)")
+            .y_desc("relative error ||K_n - K||_F / ||K||_F (log scale)")
+            .x_label_formatter(&fx)
+            .y_label_formatter(&fy)
+            .label_style(font(TICK_PX))
+            .axis_desc_style(font(17.0))
+            .light_line_style(RGBColor(238, 238, 238))
             .bold_line_style(RGBColor(210, 210, 210))
             .draw()
             .map_err(super::err)?;
@@ -137,21 +200,17 @@ impl Figure for Chart<'_> {
                         RGBColor(120, 120, 120).stroke_width(2),
                     ))
                     .map_err(super::err)?
-                    .label("slope -1/2 (theory)")
+                    .label(GUIDE)
                     .legend(|(x, y)| {
-                        PathElement::new(
-                            vec![(x, y), (x + 24, y)],
-                            RGBColor(120, 120, 120).stroke_width(2),
-                        )
+                        let c = RGBColor(120, 120, 120).stroke_width(2);
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (8, 0)], c)
+                            + PathElement::new(vec![(13, 0), (22, 0)], c)
                     });
             }
         }
 
-        let series: [(&str, Option<f64>, usize, bool); 2] = [
-            ("NTK", r.ntk_slope, 0, true),
-            ("NNGP", r.nngp_slope, 1, false),
-        ];
-        for (name, slope, ci, is_ntk) in series {
+        for (ci, is_ntk) in [(0, true), (1, false)] {
             let c = color(ci);
             let stat = |s: &crate::converge::WidthStats| {
                 if is_ntk {
@@ -217,10 +276,7 @@ impl Figure for Chart<'_> {
             chart
                 .draw_series(LineSeries::new(means.clone(), c.stroke_width(3)))
                 .map_err(super::err)?;
-            let label = format!(
-                "{name}: mean +- std over seeds (fitted slope {})",
-                slope_text(slope)
-            );
+            let label = legend_labels(r)[if is_ntk { 1 } else { 2 }].clone();
             if is_ntk {
                 chart
                     .draw_series(means.iter().map(|&p| Circle::new(p, 6, c.filled())))
@@ -240,25 +296,39 @@ impl Figure for Chart<'_> {
             .position(corner)
             .background_style(WHITE.mix(0.9))
             .border_style(RGBColor(180, 180, 180))
-            .label_font(font(16.0))
+            .label_font(font(LEGEND_PX))
             .draw()
             .map_err(super::err)?;
         Ok(())
     }
 }
 
-/// Characters per subtitle line (16 px DejaVu on a 960 px canvas).
-const SUB_CHARS: usize = 105;
+const GUIDE: &str = "slope -1/2 (theory)";
+
+/// The legend's labels as drawn.
+fn legend_labels(r: &ConvergenceReport) -> [String; 3] {
+    let f = |name: &str, s: Option<f64>| {
+        format!(
+            "{name}: mean +- std over seeds (fitted slope {})",
+            slope_text(s)
+        )
+    };
+    [
+        GUIDE.to_string(),
+        f("NTK", r.ntk_slope),
+        f("NNGP", r.nngp_slope),
+    ]
+}
 
 /// The legend's corner (the emptiest of the four for the plotted points, error bars and
 /// theory line); if all four hold data, the ordinate range grows by the legend's height so
-/// that the legend sits in an empty band at the top. Returns the corner and the new top.
+/// that the legend sits in an empty band at the top. Ordinates of the result are `log10`.
 fn legend_place(
     r: &ConvergenceReport,
     (xlo, xhi): (f64, f64),
     (ylo, yhi): (f64, f64),
-    (w, h): (u32, u32),
-) -> (SeriesLabelPosition, f64) {
+    area_px: (f64, f64),
+) -> super::legend::Place {
     let ux = |x: f64| (x / xlo).ln() / (xhi / xlo).ln();
     let uy = |y: f64| (y / ylo).ln() / (yhi / ylo).ln();
     let mut lines: Vec<Vec<(f64, f64)>> = Vec::new();
@@ -293,20 +363,7 @@ fn legend_place(
         }
         lines.push(means);
     }
-    let labels = [
-        "slope -1/2 (theory)",
-        "NTK: mean +- std over seeds (fitted slope -0.00)",
-        "NNGP: mean +- std over seeds (fitted slope -0.00)",
-    ];
-    let (lw, lh) = super::legend_size(labels, 16.0);
-    // plot area: canvas less label areas, margins and the two title lines
-    let (pw, ph) = (w as f64 - 80.0 - 32.0, h as f64 - 56.0 - 32.0 - 80.0);
-    let (fw, fh) = ((lw / pw).min(1.0), ((lh + 10.0) / ph).min(0.8));
-    match super::emptiest_corner(&lines, fw, fh) {
-        (pos, 0) => (pos, yhi),
-        _ => (
-            SeriesLabelPosition::UpperRight,
-            ylo * (yhi / ylo).powf(1.0 / (1.0 - fh - 0.04)),
-        ),
-    }
+    let labels = legend_labels(r);
+    let size = super::legend_size(labels.iter().map(String::as_str), LEGEND_PX);
+    super::legend::place(&lines, size, area_px, (ylo.log10(), yhi.log10()))
 }

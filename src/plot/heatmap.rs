@@ -1,7 +1,8 @@
 //! A kernel matrix as a heatmap (viridis colour map, linear between the matrix's minimum and
-//! maximum, colour bar on the right). Row 0 is at the top. Matrices larger than
-//! [`MAX_CELLS`] per side are shown block-averaged (the title says so), which keeps the SVG
-//! small.
+//! maximum, a labelled colour bar on the right). Row 0 is at the top. Matrices larger than
+//! [`MAX_CELLS`] per side are shown block-averaged (the subtitle says so), which keeps the
+//! SVG small. The title wraps to the canvas width (which grows in height for it), so no
+//! title or colour-bar label is cut off.
 
 use super::{Figure, bold, font, save, short_number};
 use crate::{Error, Result};
@@ -52,8 +53,38 @@ struct Chart {
     rows: usize,
     cols: usize,
     title: String,
+    subtitle: String,
+    value: String,
+    axis: String,
     lo: f64,
     hi: f64,
+}
+
+/// What a heatmap's texts say.
+///
+/// ```
+/// let l = ntk::plot::heatmap::Labels::new("ReLU NTK");
+/// assert_eq!((l.value.as_str(), l.axis.as_str()), ("kernel value", "input index"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Labels {
+    /// The title (wrapped to the width).
+    pub title: String,
+    /// The colour bar's label: what the colours mean.
+    pub value: String,
+    /// What rows and columns index (`"input index"` gives `row i: input index`).
+    pub axis: String,
+}
+
+impl Labels {
+    /// `title` with the default value (`kernel value`) and axis (`input index`) labels.
+    pub fn new(title: &str) -> Self {
+        Labels {
+            title: title.to_string(),
+            value: "kernel value".into(),
+            axis: "input index".into(),
+        }
+    }
 }
 
 /// Block-average `k` to at most `MAX_CELLS` per side.
@@ -89,6 +120,24 @@ fn pool(k: MatRef<'_, f64>) -> Mat<f64> {
 /// # Ok::<(), ntk::Error>(())
 /// ```
 pub fn heatmap(k: MatRef<'_, f64>, title: &str, stem: &Path) -> Result<Vec<PathBuf>> {
+    heatmap_labelled(k, &Labels::new(title), stem)
+}
+
+/// As [`heatmap`] with every text given.
+///
+/// # Errors
+/// As [`heatmap`].
+///
+/// ```
+/// use ntk::plot::heatmap::{heatmap_labelled, Labels};
+/// let k = faer::Mat::from_fn(8, 8, |i, j| if i == j { 1.0 } else { 0.2 });
+/// let dir = tempfile::tempdir()?;
+/// let labels = Labels { title: "toy".into(), value: "Theta(x_i, x_j)".into(), axis: "point".into() };
+/// let files = heatmap_labelled(k.as_ref(), &labels, &dir.path().join("toy"))?;
+/// assert!(files[0].exists());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn heatmap_labelled(k: MatRef<'_, f64>, labels: &Labels, stem: &Path) -> Result<Vec<PathBuf>> {
     if k.nrows() == 0 || k.ncols() == 0 {
         return Err(Error::Data("the matrix is empty; nothing to plot".into()));
     }
@@ -102,24 +151,26 @@ pub fn heatmap(k: MatRef<'_, f64>, title: &str, stem: &Path) -> Result<Vec<PathB
             hi = hi.max(cells[(i, j)]);
         }
     }
-    let mut t = title.to_string();
-    if cells.nrows() != k.nrows() || cells.ncols() != k.ncols() {
-        t.push_str(&format!(
-            " ({} x {}, block-averaged to {} x {})",
+    let subtitle = if cells.nrows() != k.nrows() || cells.ncols() != k.ncols() {
+        format!(
+            "{} x {} matrix, shown block-averaged to {} x {} cells",
             k.nrows(),
             k.ncols(),
             cells.nrows(),
             cells.ncols()
-        ));
+        )
     } else {
-        t.push_str(&format!(" ({} x {})", k.nrows(), k.ncols()));
-    }
+        format!("{} x {} matrix", k.nrows(), k.ncols())
+    };
     save(
         &Chart {
             cells,
             rows: k.nrows(),
             cols: k.ncols(),
-            title: t,
+            title: super::tidy_numbers(&labels.title),
+            subtitle,
+            value: labels.value.clone(),
+            axis: labels.axis.clone(),
             lo,
             hi,
         },
@@ -127,13 +178,24 @@ pub fn heatmap(k: MatRef<'_, f64>, title: &str, stem: &Path) -> Result<Vec<PathB
     )
 }
 
-/// Characters per title line (bold 20 px DejaVu on a 900 px canvas, with margins).
-const TITLE_CHARS: usize = 68;
+/// Canvas width and the colour bar's share of it, in pixels.
+const WIDTH: u32 = 900;
+const BAR: u32 = 140;
+
+impl Chart {
+    fn header_height(&self) -> u32 {
+        super::wrapped_height(&self.title, &bold(20.0), WIDTH)
+            + super::wrapped_height(&self.subtitle, &sub_style(), WIDTH)
+    }
+}
+
+fn sub_style() -> plotters::style::TextStyle<'static> {
+    font(15.0).color(&RGBColor(70, 70, 70))
+}
 
 impl Figure for Chart {
     fn size(&self) -> (u32, u32) {
-        let lines = super::wrap(&super::tidy_numbers(&self.title), TITLE_CHARS).len() as u32;
-        (900, 760 + 26 * lines.max(1))
+        (WIDTH, 760 + self.header_height())
     }
 
     fn draw<DB: DrawingBackend>(
@@ -142,10 +204,10 @@ impl Figure for Chart {
     ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(super::err)?;
         // long titles (network descriptions) wrap instead of running off the canvas
-        let lines = super::wrap(&super::tidy_numbers(&self.title), TITLE_CHARS);
-        let root = super::titled_lines(root, &lines, &bold(20.0), 26)?;
+        let root = super::wrapped_title(root, &self.title, &bold(20.0))?;
+        let root = super::wrapped_title(&root, &self.subtitle, &sub_style())?;
         let (w, _) = root.dim_in_pixel();
-        let (main, bar) = root.split_horizontally(w.saturating_sub(130));
+        let (main, bar) = root.split_horizontally(w.saturating_sub(BAR));
         let (pn, pm) = (self.cells.nrows(), self.cells.ncols());
         let (rows, cols) = (self.rows as f64, self.cols as f64);
         let mut chart = ChartBuilder::on(&main)
@@ -157,8 +219,8 @@ impl Figure for Chart {
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_desc("column j")
-            .y_desc("row i")
+            .x_desc(format!("column j: {}", self.axis))
+            .y_desc(format!("row i: {}", self.axis))
             .x_label_formatter(&|v| format!("{}", v.round() as i64))
             .y_label_formatter(&|v| format!("{}", v.round() as i64))
             .label_style(font(14.0))
@@ -217,6 +279,24 @@ impl Figure for Chart {
             )
         }))
         .map_err(super::err)?;
+        // the bar's label, under it on the row of the abscissa's label
+        let (bw_px, bh_px) = bar.dim_in_pixel();
+        let centre = bw_px as i32 / 2;
+        let style = font(15.0).pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+        for (k, line) in super::wrap_to_width(&self.value, &font(15.0), f64::from(BAR) - 8.0)
+            .iter()
+            .enumerate()
+        {
+            bar.draw(&Text::new(
+                line.clone(),
+                (centre, bh_px as i32 - 34 + 18 * k as i32),
+                style.clone(),
+            ))
+            .map_err(super::err)?;
+        }
         Ok(())
     }
 }

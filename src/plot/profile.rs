@@ -42,10 +42,144 @@ pub fn profile(report: &ProfileReport, subtitle: &str, dir: &Path) -> Result<Vec
     )
 }
 
+const TITLE: &str = "NTK on the unit circle: Theta(x0, x(gamma)), x0 = (1, 0)";
+const LEGEND_PX: f64 = 15.0;
+const HEIGHT: u32 = 640;
+
+impl Chart<'_> {
+    fn trained(&self) -> bool {
+        self.report.curves.iter().any(|c| c.trained.is_some())
+    }
+
+    /// The network description, and with training what was trained and on what.
+    fn full_subtitle(&self) -> String {
+        let r = self.report;
+        let mut sub = super::tidy_numbers(&self.subtitle);
+        if self.trained() {
+            sub.push_str(&format!(
+                " | {} GD steps, lr {}, {} loss, {} points x ~ N(0, I), f*(x) = x1 x2",
+                r.config.steps,
+                super::short_number(r.learning_rate),
+                r.config.loss.name(),
+                r.config.n_train
+            ));
+        }
+        sub
+    }
+
+    fn header_height(&self, w: u32) -> u32 {
+        super::wrapped_height(TITLE, &bold(24.0), w)
+            + super::wrapped_height(&self.full_subtitle(), &sub_style(), w)
+    }
+
+    /// The distinct widths, in order.
+    fn widths(&self) -> Vec<usize> {
+        let mut w: Vec<usize> = self.report.curves.iter().map(|c| c.width).collect();
+        w.dedup();
+        w
+    }
+
+    /// The legend's labels as drawn: one per width, then the analytic limit(s).
+    fn legend_labels(&self) -> Vec<String> {
+        let r = self.report;
+        let mut out: Vec<String> = self
+            .widths()
+            .iter()
+            .map(|&w| {
+                let n = r.curves.iter().filter(|c| c.width == w).count();
+                format!("width {w} ({n} seed{})", if n == 1 { "" } else { "s" })
+            })
+            .collect();
+        out.extend(self.analytic().into_iter().map(|(label, _)| label));
+        out
+    }
+
+    /// The analytic curves to draw, one per distinct set of values, with their labels.
+    fn analytic(&self) -> Vec<(String, &Vec<f64>)> {
+        let r = self.report;
+        let mut drawn: Vec<(String, &Vec<f64>)> = Vec::new();
+        let same = r
+            .analytic
+            .iter()
+            .all(|b| r.analytic.first().is_some_and(|a| a.values == b.values));
+        for a in &r.analytic {
+            if drawn.iter().any(|(_, v)| **v == a.values) {
+                continue;
+            }
+            let label = if same {
+                "infinite width (analytic NTK)".to_string()
+            } else {
+                format!("infinite-width NTK, standard param. at width {}", a.width)
+            };
+            drawn.push((label, &a.values));
+        }
+        drawn
+    }
+
+    /// The shared ordinate range and the legend's place for both panels: the corner free of
+    /// data in every panel, or a band added above the data.
+    fn y_range_and_legend(&self, area_px: (f64, f64)) -> ((f64, f64), super::legend::Place) {
+        let r = self.report;
+        let all = r
+            .curves
+            .iter()
+            .flat_map(|c| c.init.iter().chain(c.trained.iter().flatten()))
+            .chain(r.analytic.iter().flat_map(|a| a.values.iter()))
+            .filter(|v| v.is_finite());
+        let (mut lo, mut hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+        if !(lo.is_finite() && hi.is_finite() && hi > lo) {
+            let c = if lo.is_finite() { lo } else { 0.0 };
+            (lo, hi) = (c - 1.0, c + 1.0);
+        }
+        let pad = 0.06 * (hi - lo);
+        let (ylo, yhi) = (lo - pad, hi + pad);
+        let pi = std::f64::consts::PI;
+        let unit = |g: f64, v: f64| ((g + pi) / (2.0 * pi), (v - ylo) / (yhi - ylo));
+        let mut lines: Vec<Vec<(f64, f64)>> = Vec::new();
+        let curve = |vals: &Vec<f64>| -> Vec<(f64, f64)> {
+            r.gamma
+                .iter()
+                .zip(vals)
+                .map(|(&g, &v)| unit(g, v))
+                .collect()
+        };
+        for c in &r.curves {
+            lines.push(curve(&c.init));
+            if let Some(t) = &c.trained {
+                lines.push(curve(t));
+            }
+        }
+        lines.extend(r.analytic.iter().map(|a| curve(&a.values)));
+        let labels = self.legend_labels();
+        let size = super::legend_size(labels.iter().map(String::as_str), LEGEND_PX);
+        let place = super::legend::place(&lines, size, area_px, (ylo, yhi));
+        ((ylo, place.top), place)
+    }
+}
+
+fn sub_style() -> plotters::style::TextStyle<'static> {
+    font(15.0).color(&RGBColor(70, 70, 70))
+}
+
+/// The label of an abscissa tick at a multiple of pi/2.
+fn angle_label(v: f64) -> String {
+    let k = (v / std::f64::consts::FRAC_PI_2).round() as i64;
+    match k {
+        0 => "0".into(),
+        2 => "π".into(),
+        -2 => "-π".into(),
+        1 => "π/2".into(),
+        -1 => "-π/2".into(),
+        _ => format!("{}π/2", k),
+    }
+}
+
 impl Figure for Chart<'_> {
     fn size(&self) -> (u32, u32) {
-        let trained = self.report.curves.iter().any(|c| c.trained.is_some());
-        if trained { (1400, 640) } else { (900, 640) }
+        let w = if self.trained() { 1400 } else { 900 };
+        (w, HEIGHT + self.header_height(w).saturating_sub(60))
     }
 
     fn draw<DB: DrawingBackend>(
@@ -54,74 +188,82 @@ impl Figure for Chart<'_> {
     ) -> std::result::Result<(), String> {
         let r = self.report;
         root.fill(&WHITE).map_err(super::err)?;
-        let trained = r.curves.iter().any(|c| c.trained.is_some());
-        let root = root
-            .titled(
-                "NTK on the unit circle: Theta(x0, x(gamma)), x0 = (1, 0)",
-                bold(26.0),
-            )
-            .map_err(super::err)?;
-        let mut sub = self.subtitle.clone();
-        if trained {
-            sub.push_str(&format!(
-                "  |  {} GD steps, lr {}, {} loss, {} points x ~ N(0, I), f*(x) = x1 x2",
-                r.config.steps,
-                super::short_number(r.learning_rate),
-                r.config.loss.name(),
-                r.config.n_train
-            ));
-        }
-        let root = root
-            .titled(&sub, font(15.0).color(&RGBColor(80, 80, 80)))
-            .map_err(super::err)?;
-
-        // shared y range
-        let mut lo = f64::INFINITY;
-        let mut hi = f64::NEG_INFINITY;
-        let all = r
-            .curves
-            .iter()
-            .flat_map(|c| c.init.iter().chain(c.trained.iter().flatten()))
-            .chain(r.analytic.iter().flat_map(|a| a.values.iter()));
-        for &v in all {
-            if v.is_finite() {
-                lo = lo.min(v);
-                hi = hi.max(v);
-            }
-        }
-        if !lo.is_finite() || !hi.is_finite() || hi <= lo {
-            lo -= 1.0;
-            hi += 1.0;
-        }
-        let pad = 0.06 * (hi - lo).max(1e-12);
-        let (ylo, yhi) = (lo - pad, hi + pad);
+        let trained = self.trained();
+        let root = super::wrapped_title(root, TITLE, &bold(24.0))?;
+        let root = super::wrapped_title(&root, &self.full_subtitle(), &sub_style())?;
         let panels: Vec<DrawingArea<DB, Shift>> = if trained {
             root.split_evenly((1, 2))
         } else {
             vec![root.clone()]
         };
-        let mut widths: Vec<usize> = r.curves.iter().map(|c| c.width).collect();
-        widths.dedup();
+        // plot area of one panel: less caption (~30), margins, label areas
+        let (pw, ph) = panels[0].dim_in_pixel();
+        let area_px = (
+            f64::from(pw) - 2.0 * 14.0 - 70.0,
+            f64::from(ph) - 30.0 - 2.0 * 14.0 - 50.0,
+        );
+        let ((ylo, yhi), place) = self.y_range_and_legend(area_px);
+        let data_top = place.data_top;
+        let y_ticks =
+            super::ticks::linear_ticks(ylo, yhi, super::ticks::max_labels(area_px.1, 15.0, false));
+        let y_major: Vec<f64> = y_ticks
+            .major
+            .iter()
+            .copied()
+            .filter(|v| *v <= data_top + 1e-12)
+            .collect();
+        let y_step = super::ticks::step_of(&y_major);
+        let widths = self.widths();
+        let analytic = self.analytic();
         let pi = std::f64::consts::PI;
+        let half = std::f64::consts::FRAC_PI_2;
         for (p, panel) in panels.iter().enumerate() {
             let caption = if p == 0 {
                 "at initialization".to_string()
             } else {
                 format!("after {} steps of gradient descent", r.config.steps)
             };
+            use super::ticks::{TickedAxis, Ticks};
+            use plotters::coord::types::RangedCoordf64;
+            let xs = TickedAxis::new(
+                RangedCoordf64::from(-pi..pi),
+                Ticks {
+                    major: vec![-pi, -half, 0.0, half, pi],
+                    minor: vec![],
+                },
+            );
+            let ys = TickedAxis::new(
+                RangedCoordf64::from(ylo..yhi),
+                Ticks {
+                    major: y_major.clone(),
+                    minor: y_ticks
+                        .minor
+                        .iter()
+                        .copied()
+                        .filter(|v| *v <= data_top)
+                        .collect(),
+                },
+            );
             let mut chart = ChartBuilder::on(panel)
                 .caption(caption, font(20.0))
                 .margin(14)
                 .x_label_area_size(50)
                 .y_label_area_size(70)
-                .build_cartesian_2d(-pi..pi, ylo..yhi)
+                .build_cartesian_2d(xs, ys)
                 .map_err(super::err)?;
+            let fy = |v: &f64| {
+                if y_major.iter().any(|m| (m - v).abs() < 1e-12) {
+                    super::ticks::tick_label(*v, y_step)
+                } else {
+                    String::new()
+                }
+            };
             chart
                 .configure_mesh()
-                .x_desc("gamma (angle of x from x0, radians)")
+                .x_desc("gamma: angle of x from x0 (radians)")
                 .y_desc("Theta(x0, x(gamma))")
-                .x_label_formatter(&|v| format!("{v:.1}"))
-                .y_label_formatter(&|v| super::short_number(*v))
+                .x_label_formatter(&|v| angle_label(*v))
+                .y_label_formatter(&fy)
                 .label_style(font(15.0))
                 .axis_desc_style(font(17.0))
                 .light_line_style(RGBColor(238, 238, 238))
@@ -130,7 +272,7 @@ impl Figure for Chart<'_> {
                 .map_err(super::err)?;
             for (wi, &w) in widths.iter().enumerate() {
                 let c = color(wi);
-                // wider nets drawn thinner and more opaque so both stay visible
+                // the widest nets drawn more opaque so both stay visible
                 let alpha = if wi + 1 == widths.len() { 0.9 } else { 0.55 };
                 let mut first = true;
                 let n_seeds = r.curves.iter().filter(|cv| cv.width == w).count();
@@ -159,37 +301,30 @@ impl Figure for Chart<'_> {
                 }
             }
             // analytic limit(s): one line when they coincide (NTK parameterization)
-            let mut drawn: Vec<&Vec<f64>> = Vec::new();
-            for a in &r.analytic {
-                if drawn.contains(&&a.values) {
-                    continue;
-                }
-                drawn.push(&a.values);
+            for (label, values) in &analytic {
                 let pts: Vec<(f64, f64)> = r
                     .gamma
                     .iter()
                     .copied()
-                    .zip(a.values.iter().copied())
+                    .zip(values.iter().copied())
                     .collect();
-                let label = if r.analytic.iter().all(|b| b.values == a.values) {
-                    "infinite width (analytic NTK)".to_string()
-                } else {
-                    format!("infinite-width NTK, standard param. at width {}", a.width)
-                };
                 chart
                     .draw_series(DashedLineSeries::new(pts, 10, 6, BLACK.stroke_width(3)))
                     .map_err(super::err)?
-                    .label(label)
+                    .label(label.clone())
                     .legend(|(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(3))
+                        let s = BLACK.stroke_width(3);
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (9, 0)], s)
+                            + PathElement::new(vec![(15, 0), (24, 0)], s)
                     });
             }
             chart
                 .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
+                .position(place.corner.clone())
                 .background_style(WHITE.mix(0.9))
                 .border_style(RGBColor(180, 180, 180))
-                .label_font(font(15.0))
+                .label_font(font(LEGEND_PX))
                 .draw()
                 .map_err(super::err)?;
         }

@@ -15,11 +15,19 @@
 //! [`check_writable`] lets a command fail fast, before a long computation, when its output
 //! could not be written anyway (missing directory, no permission).
 
+mod fsinfo;
+mod signal;
+#[cfg(test)]
+mod tests;
+
+pub use fsinfo::{device_of, free_disk_bytes};
+pub use signal::{cleanup_on_signal, remove_temporaries};
+
 use crate::{Error, Result};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, MutexGuard};
 
 /// The temporary files that exist now (process-wide), for removal on a signal.
 static TEMPS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -60,15 +68,16 @@ fn file_name(path: &Path) -> Result<String> {
     }
 }
 
-/// Create a new temporary file next to `path` and register it (under the registry's lock,
-/// so that a signal handler either sees it or it does not exist yet).
-fn create_temp(path: &Path) -> Result<tempfile::NamedTempFile> {
+/// Create a new temporary file next to `path` (named `.{name}.tmp-XXXXXXXX{suffix}`) and
+/// register it (under the registry's lock, so that a signal handler either sees it or it
+/// does not exist yet).
+fn create_temp(path: &Path, suffix: &str) -> Result<tempfile::NamedTempFile> {
     let name = file_name(path)?;
     let dir = parent_dir(path);
     let mut reg = temps();
     let prefix = format!(".{name}.tmp-");
     let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).rand_bytes(8);
+    builder.prefix(&prefix).suffix(suffix).rand_bytes(8);
     // an output gets the permissions of any new file (0666 less the umask), not tempfile's
     // private 0600
     #[cfg(unix)]
@@ -150,7 +159,7 @@ pub fn check_writable(path: &Path) -> Result<()> {
     if path.is_dir() {
         return Err(is_dir_error(path));
     }
-    let tmp = create_temp(path)?;
+    let tmp = create_temp(path, "")?;
     let mut reg = temps();
     unregister(&mut reg, tmp.path());
     // Best effort: the check itself succeeded even if the probe cannot be removed.
@@ -312,6 +321,43 @@ impl Transaction {
     /// assert!(t.stage(std::path::Path::new("/nonexistent-ntk-dir/k.npy")).unwrap_err().is_usage());
     /// ```
     pub fn stage(&mut self, target: &Path) -> Result<File> {
+        let tmp = self.stage_temp(target, "")?;
+        tmp.as_file().try_clone().map_err(|e| Error::Io {
+            path: target.to_path_buf(),
+            source: e,
+            usage: false,
+        })
+    }
+
+    /// Stage `target` for a writer that takes a path (an image encoder that picks the format
+    /// by extension): returns the path of its temporary file, which ends in the target's
+    /// extension. Write the file there (truncating it in place, not replacing it) before
+    /// [`Transaction::commit`].
+    ///
+    /// # Errors
+    /// As [`Transaction::stage`].
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let target = dir.path().join("plot.png");
+    /// let mut t = ntk::io::Transaction::new();
+    /// let tmp = t.stage_path(&target)?;
+    /// assert!(tmp.to_string_lossy().ends_with(".png") && tmp != target);
+    /// std::fs::write(&tmp, b"png bytes")?;
+    /// t.commit()?;
+    /// assert_eq!(std::fs::read(&target)?, b"png bytes");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stage_path(&mut self, target: &Path) -> Result<PathBuf> {
+        let suffix = target
+            .extension()
+            .map(|e| format!(".{}", e.to_string_lossy()))
+            .unwrap_or_default();
+        Ok(self.stage_temp(target, &suffix)?.path().to_path_buf())
+    }
+
+    /// Create, register and keep the temporary file of `target`.
+    fn stage_temp(&mut self, target: &Path, suffix: &str) -> Result<&tempfile::NamedTempFile> {
         if target.is_dir() {
             return Err(is_dir_error(target));
         }
@@ -327,17 +373,20 @@ impl Transaction {
                 true,
             ));
         }
-        let tmp = create_temp(target)?;
-        let handle = tmp.as_file().try_clone().map_err(|e| Error::Io {
-            path: target.to_path_buf(),
-            source: e,
-            usage: false,
-        });
+        let tmp = create_temp(target, suffix)?;
         self.staged.push(Staged {
             target: target.to_path_buf(),
             temp: Some(tmp),
         });
-        handle
+        let last = self.staged.last().and_then(|s| s.temp.as_ref());
+        last.ok_or_else(|| {
+            io_err(
+                target,
+                std::io::ErrorKind::Other,
+                "internal: staged file missing".into(),
+                false,
+            )
+        })
     }
 
     /// Stage `target` and write its contents with `f` (through a 64 KiB buffer, flushed).
@@ -455,212 +504,5 @@ impl Transaction {
             sync_dir(&d);
         }
         Ok(())
-    }
-}
-
-/// Remove every registered temporary file now (e.g. from a custom signal handler) and return
-/// how many were removed. The files stay registered as removed; their transactions fail at
-/// commit.
-///
-/// ```
-/// assert_eq!(ntk::io::atomic::remove_temporaries(), 0);
-/// ```
-pub fn remove_temporaries() -> usize {
-    let mut reg = temps();
-    let n = reg
-        .iter()
-        .filter(|p| std::fs::remove_file(p).is_ok())
-        .count();
-    reg.clear();
-    n
-}
-
-/// Install (once per process; later calls do nothing) a SIGINT/SIGTERM handler that removes
-/// every registered temporary file and exits with status `128 + signal` (130 for SIGINT, 143
-/// for SIGTERM). Call it at the start of a command that writes outputs; library code never
-/// installs it on its own. Does nothing on non-Unix platforms.
-///
-/// # Errors
-/// [`Error::Io`] (`usage: false`) if the handler cannot be installed.
-///
-/// ```
-/// ntk::io::cleanup_on_signal()?;
-/// ntk::io::cleanup_on_signal()?; // idempotent
-/// # Ok::<(), ntk::Error>(())
-/// ```
-pub fn cleanup_on_signal() -> Result<()> {
-    static INSTALLED: OnceLock<std::result::Result<(), String>> = OnceLock::new();
-    INSTALLED
-        .get_or_init(install_handler)
-        .clone()
-        .map_err(|msg| Error::Io {
-            path: PathBuf::from("<signal handler>"),
-            source: std::io::Error::other(msg),
-            usage: false,
-        })
-}
-
-#[cfg(unix)]
-fn install_handler() -> std::result::Result<(), String> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
-        .map_err(|e| format!("cannot install the SIGINT/SIGTERM handler: {e}"))?;
-    std::thread::Builder::new()
-        .name("ntk-signals".to_string())
-        .spawn(move || {
-            if let Some(sig) = signals.forever().next() {
-                // hold the lock until exit: no temporary file is created or published after
-                // the cleanup
-                let reg = temps();
-                for p in reg.iter() {
-                    let _ = std::fs::remove_file(p);
-                }
-                std::process::exit(128 + sig);
-            }
-        })
-        .map(|_| ())
-        .map_err(|e| format!("cannot start the signal thread: {e}"))
-}
-
-#[cfg(not(unix))]
-fn install_handler() -> std::result::Result<(), String> {
-    Ok(())
-}
-
-/// Free space (bytes available to unprivileged users) of the file system holding `dir`, if
-/// known (Unix `statvfs`; `None` elsewhere or on failure).
-///
-/// ```
-/// let free = ntk::io::atomic::free_disk_bytes(&std::env::temp_dir());
-/// assert!(free.is_none_or(|b| b > 0));
-/// ```
-pub fn free_disk_bytes(dir: &Path) -> Option<u64> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-        let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-        // SAFETY: `c` is a valid NUL-terminated path and `st` a writable statvfs buffer;
-        // the struct is read only if the call succeeds (returns 0).
-        let rc = unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) };
-        if rc != 0 {
-            return None;
-        }
-        // SAFETY: statvfs returned 0, so it filled `st`.
-        let st = unsafe { st.assume_init() };
-        #[allow(clippy::unnecessary_cast)]
-        Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        None
-    }
-}
-
-/// The device id of the file system holding `path` (Unix), to tell whether two outputs share
-/// a file system; `None` if unknown.
-///
-/// ```
-/// let d = std::env::temp_dir();
-/// assert_eq!(ntk::io::atomic::device_of(&d), ntk::io::atomic::device_of(&d));
-/// ```
-pub fn device_of(path: &Path) -> Option<u64> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        std::fs::metadata(path).ok().map(|m| m.dev())
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scratch(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("ntk-atomic-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
-    fn entries(d: &Path) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(d)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    }
-
-    #[test]
-    fn temporaries_are_registered_until_commit_or_drop() {
-        let d = scratch("reg");
-        let mut t = Transaction::new();
-        t.stage(&d.join("a.npy")).unwrap();
-        let listed = entries(&d);
-        assert_eq!(listed.len(), 1);
-        assert!(listed[0].starts_with(".a.npy.tmp-"), "{listed:?}");
-        assert!(temps().iter().any(|p| p.starts_with(&d)));
-        drop(t);
-        assert!(entries(&d).is_empty());
-        assert!(!temps().iter().any(|p| p.starts_with(&d)));
-        let mut t = Transaction::new();
-        t.write(&d.join("b.txt"), |w| w.write_all(b"b")).unwrap();
-        t.commit().unwrap();
-        assert_eq!(entries(&d), vec!["b.txt".to_string()]);
-        assert!(!temps().iter().any(|p| p.starts_with(&d)));
-        std::fs::remove_dir_all(&d).unwrap();
-    }
-
-    #[test]
-    fn a_failed_rename_withdraws_the_published_outputs() {
-        let d = scratch("fail");
-        let mut t = Transaction::new();
-        t.write(&d.join("a.txt"), |w| w.write_all(b"a")).unwrap();
-        t.write(&d.join("sub").join("b.txt"), |w| w.write_all(b"b"))
-            .unwrap_err(); // no such directory: fails at staging
-        // b's directory appears and vanishes under us: stage, then remove the directory
-        let sub = d.join("sub");
-        std::fs::create_dir(&sub).unwrap();
-        t.write(&sub.join("b.txt"), |w| w.write_all(b"b")).unwrap();
-        // an output staged after the failing one (its removal must not deadlock)
-        t.write(&d.join("c.txt"), |w| w.write_all(b"c")).unwrap();
-        for e in std::fs::read_dir(&sub).unwrap() {
-            std::fs::remove_file(e.unwrap().path()).unwrap();
-        }
-        std::fs::remove_dir(&sub).unwrap();
-        assert!(t.commit().is_err());
-        assert!(!temps().iter().any(|p| p.starts_with(&d)));
-        assert!(entries(&d).is_empty(), "{:?}", entries(&d));
-        std::fs::remove_dir_all(&d).unwrap();
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn outputs_get_the_permissions_of_a_new_file() {
-        use std::os::unix::fs::PermissionsExt;
-        let d = scratch("mode");
-        write_atomic(&d.join("a.txt"), |w| w.write_all(b"a")).unwrap();
-        std::fs::write(d.join("b.txt"), b"b").unwrap();
-        let mode = |n: &str| std::fs::metadata(d.join(n)).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode("a.txt"), mode("b.txt"));
-        std::fs::remove_dir_all(&d).unwrap();
-    }
-
-    #[test]
-    fn the_same_target_twice_is_a_usage_error() {
-        let d = scratch("dup");
-        let mut t = Transaction::new();
-        t.stage(&d.join("k.npy")).unwrap();
-        let e = t.stage(&d.join(".").join("k.npy")).unwrap_err();
-        assert!(e.is_usage() && e.to_string().contains("two outputs"), "{e}");
-        drop(t);
-        std::fs::remove_dir_all(&d).unwrap();
     }
 }
