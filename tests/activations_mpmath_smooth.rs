@@ -71,6 +71,9 @@ fn smooth_duals_match_40_digit_references_to_1e12() {
             .abs()
             .max((act.var(q2) / t22 - 1.0).abs());
         let at = format!("{act} ({q1}, {q2}, {c}, {s})");
+        if e_t.max(e_td).max(e_s).max(e_v) > 1e-13 {
+            println!("{at}: T {e_t:.1e} Tdot {e_td:.1e} s' {e_s:.1e} var {e_v:.1e}");
+        }
         for (name, e, got, want) in [
             ("T", e_t, d.t, t),
             ("Tdot", e_td, d.tdot, td),

@@ -128,15 +128,7 @@ pub(crate) fn main(
 /// `(T, s')` near C = 1 (module docs): Price's theorem and the Cauchy–Schwarz gap. Symmetric
 /// in the two points (they are put in ascending order of variance first).
 #[cold]
-pub(crate) fn near_one(
-    q1: f64,
-    q2: f64,
-    t11: f64,
-    t22: f64,
-    c: f64,
-    s: f64,
-    t: f64,
-) -> (f64, f64) {
+pub(crate) fn near_one(q1: f64, q2: f64, t11: f64, t22: f64, c: f64, s: f64, t: f64) -> (f64, f64) {
     let (q1, q2, t11, t22) = if q2 < q1 {
         (q2, q1, t22, t11)
     } else {

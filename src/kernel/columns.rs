@@ -12,7 +12,6 @@
 //! a*b + c into fused multiply-adds (Rust never contracts), every version performs the same
 //! IEEE operations and results are identical.
 
-
 /// Define `pub(crate) fn $name($args)` that runs `$imp` compiled for AVX-512F or AVX2 when
 /// the CPU has them (checked at run time), else the baseline build of the same code.
 macro_rules! multiversion {

@@ -412,7 +412,9 @@ mod tests {
     #[test]
     fn column_path_equals_scalar_path_bitwise() {
         let x = adversarial(9);
-        let y = Mat::from_fn(5, 9, |i, j| x[(2 * i + 1, j)] * if i == 2 { -1.0 } else { 1.0 });
+        let y = Mat::from_fn(5, 9, |i, j| {
+            x[(2 * i + 1, j)] * if i == 2 { -1.0 } else { 1.0 }
+        });
         let acts = [
             Activation::Relu,
             Activation::Identity,
@@ -444,9 +446,7 @@ mod tests {
                     for x2 in [None, Some(y.as_ref())] {
                         let fast = KernelPlan::new(&net, x.as_ref(), x2).unwrap();
                         assert!(fast.uses_columns(), "{act}");
-                        let slow = KernelPlan::new(&net, x.as_ref(), x2)
-                            .unwrap()
-                            .scalar_only();
+                        let slow = KernelPlan::new(&net, x.as_ref(), x2).unwrap().scalar_only();
                         let base = slow.compute(&KernelOptions::default(), None).unwrap();
                         for (tile, threads) in [(256, 1), (5, 2)] {
                             let opts = KernelOptions {
@@ -457,7 +457,8 @@ mod tests {
                             let k = fast.compute(&opts, None).unwrap();
                             let same = |a: &Mat<f64>, b: &Mat<f64>| {
                                 (0..a.nrows()).all(|i| {
-                                    (0..a.ncols()).all(|j| a[(i, j)].to_bits() == b[(i, j)].to_bits())
+                                    (0..a.ncols())
+                                        .all(|j| a[(i, j)].to_bits() == b[(i, j)].to_bits())
                                 })
                             };
                             assert!(same(&k.nngp, &base.nngp), "{act} {depth} nngp");
