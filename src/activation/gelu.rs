@@ -17,8 +17,9 @@
 //! R sin t dt` (Price's theorem; theta = atan2(s, c), F = sqrt(T11 T22) - T(rho = 1), 0 for
 //! q1 = q2) by the graded Gauss–Legendre panels of [`super::price`]. For |q1 - q2| <
 //! 0.05 max(q1, q2), where F cancels, F is Lagrange's form of the Cauchy–Schwarz gap of GELU's
-//! Hermite coefficients at the two variances ([`super::smooth::cs_gap`]; relative error
-//! ~eps / |sqrt(q1) - sqrt(q2)| instead of ~eps / (sqrt(q1) - sqrt(q2))^2). Exact duplicates give
+//! Hermite coefficients at the two variances ([`super::smooth::cs_gap`], with the coefficient
+//! differences from the quadrature of `gelu(sqrt(q2) x) - gelu(sqrt(q1) x)` itself, so no
+//! cancellation as q2 -> q1). Exact duplicates give
 //! s' = 0 and T = q' bitwise. Zero variance (u = 0 a.s.): T = 0, Tdot = phi'(0) E phi'(v) = 1/4
 //! falls out of the formulas.
 

@@ -41,6 +41,7 @@
 //! antipodes) keep s' = 0 exactly and near-duplicates keep it relatively accurate.
 
 use super::Dual;
+use crate::special::bvn::GL8_PUB as GL8;
 use std::f64::consts::PI;
 
 /// Largest number of Hermite coefficients per variance.
@@ -308,11 +309,12 @@ fn hermite_coeffs_of(f: impl Fn(f64) -> f64, w: f64, n: usize) -> Vec<f64> {
 /// `phi(y2) - phi(y1)` given `dy = y2 - y1` (accurate), without cancellation: tanh by
 /// `sinh(dy) / (cosh y1 cosh y2)`, sigmoid by `-expm1(-dy) sigmoid(y2) sigmoid(-y1)`,
 /// softplus by `log1p(sigmoid(y1) expm1(dy))`, SiLU by `dy sigmoid(y2) + y1 (sigmoid(y2) -
-/// sigmoid(y1))`.
+/// sigmoid(y1))`, GELU by `dy Phi(y2) + y1 (Phi(y2) - Phi(y1))` (the last difference by
+/// Gauss–Legendre of the density when `|dy| < 1`).
 ///
 /// ```
 /// use ntk::activation::smooth::{phi, phi_diff, Kind};
-/// for kind in [Kind::Tanh, Kind::Softplus, Kind::Silu, Kind::Sigmoid] {
+/// for kind in [Kind::Tanh, Kind::Softplus, Kind::Silu, Kind::Sigmoid, Kind::Gelu] {
 ///     let d = phi_diff(kind, 0.3, 0.7, 0.4);
 ///     assert!((d - (phi(kind, 0.7) - phi(kind, 0.3))).abs() < 1e-15, "{kind:?}");
 /// }
@@ -325,7 +327,21 @@ pub fn phi_diff(kind: Kind, y1: f64, y2: f64, dy: f64) -> f64 {
         Kind::Sigmoid => sig_diff(),
         Kind::Softplus => (sigmoid(y1) * dy.exp_m1()).ln_1p(),
         Kind::Silu => dy * sigmoid(y2) + y1 * sig_diff(),
-        Kind::Gelu => phi(kind, y2) - phi(kind, y1),
+        // y2 Phi(y2) - y1 Phi(y1) = dy Phi(y2) + y1 (Phi(y2) - Phi(y1)), the last by
+        // 8-point Gauss–Legendre of the density over [y1, y2] when short
+        Kind::Gelu => {
+            let dphi = if dy.abs() < 1.0 {
+                let (mid, half) = (y1 + 0.5 * dy, 0.5 * dy);
+                let f = |t: f64| crate::special::normal::pdf(t);
+                half * GL8
+                    .iter()
+                    .map(|&(x, w)| w * (f(mid - half * x) + f(mid + half * x)))
+                    .sum::<f64>()
+            } else {
+                crate::special::normal::cdf(y2) - crate::special::normal::cdf(y1)
+            };
+            dy * crate::special::normal::cdf(y2) + y1 * dphi
+        }
     }
 }
 
@@ -337,6 +353,7 @@ fn diff_coeffs(kind: Kind, q1: f64, q2: f64, n: usize) -> Vec<f64> {
     let ds = (q2 - q1) / (s1 + s2);
     let w = match kind {
         Kind::Tanh => 0.5 * PI / s2,
+        Kind::Gelu => 4.0 / s2,
         _ => PI / s2,
     };
     hermite_coeffs_of(|x| phi_diff(kind, s1 * x, s2 * x, ds * x), w, n.max(2))
@@ -493,10 +510,16 @@ fn near_ends(
 /// Lagrange's identity (no cancellation as a2 -> a1), with `sq = sqrt(T11 T22)`.
 pub(crate) fn cs_gap(c1: &Coeffs, c2: &Coeffs, sq: f64) -> f64 {
     let n = c1.a.len().min(c2.a.len());
+    // the differences a(q2) - a(q1) from the quadrature of phi(sqrt(q2) x) - phi(sqrt(q1) x)
+    let dc = if c1.kind == c2.kind && c1.q < c2.q {
+        diff_coeffs(c1.kind, c1.q, c2.q, n)
+    } else {
+        Vec::new()
+    };
     let (mut n1, mut nd, mut dot, mut cs) = (0.0, 0.0, 0.0, 0.0);
     for k in 0..n {
         let (x, y) = (c1.a[k], c2.a[k]);
-        let d = y - x;
+        let d = if dc.is_empty() { y - x } else { dc[k] };
         n1 += x * x;
         nd += d * d;
         dot += x * d;
