@@ -384,7 +384,7 @@ fn horner_prod(x: &[f64], y: &[f64], r: f64, n: usize) -> f64 {
 pub fn dual_coeffs(c1: &Coeffs, c2: &Coeffs, q1: f64, q2: f64, c: f64, s: f64) -> Dual {
     let rr = q1.sqrt() * q2.sqrt();
     let n_all = c1.a.len().min(c2.a.len());
-    if !(rr > 0.0) {
+    if rr.is_nan() || rr <= 0.0 {
         // a zero variance: u = 0 a.s., T = phi(0) E phi(v), Tdot = phi'(0) E phi'(v)
         return Dual {
             t: c1.a[0] * c2.a[0],
@@ -413,7 +413,7 @@ pub fn dual_coeffs(c1: &Coeffs, c2: &Coeffs, q1: f64, q2: f64, c: f64, s: f64) -
     let (t11, t22) = (c1.var(), c2.var());
     let same = q1 == q2;
     let sq = if same { t11 } else { t11.sqrt() * t22.sqrt() };
-    if !(sq > 0.0) {
+    if sq.is_nan() || sq <= 0.0 {
         return Dual { t, tdot, s: 0.0 };
     }
     let cn = (t / sq).clamp(-1.0, 1.0);
