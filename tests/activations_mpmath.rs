@@ -55,14 +55,7 @@ fn duals_match_40_digit_references() {
                 0.0
             },
         ];
-        let (tt, tdt, ts, mut tsr) = tolerances(act);
-        // unequal variances near rho = 1: the Cauchy–Schwarz gap F is computed with relative
-        // error ~eps / |sqrt q1 - sqrt q2| (Lagrange's identity on coefficients), the
-        // documented bound of the method (docs/math.md 2.5)
-        if q1 != q2 {
-            // (the bound is eps / |sqrt q1 - sqrt q2|; the check keeps 1e-3 of it)
-            tsr = tsr.max(f64::EPSILON / (q1.sqrt() - q2.sqrt()).abs() * 1e-3);
-        }
+        let (tt, tdt, ts, tsr) = tolerances(act);
         let at = format!("{act} ({q1}, {q2}, {c}, {s})");
         let mut check = |ok: bool, msg: String| {
             if !ok {

@@ -26,6 +26,7 @@
 
 use super::Dual;
 use super::relu::dual_r;
+use crate::special::fastmath::atan_ratio;
 use std::f64::consts::PI;
 
 /// phi(x) = a min(x, 0) + b max(x, 0).
@@ -58,53 +59,61 @@ pub fn dphi(a: f64, b: f64, x: f64) -> f64 {
 /// ```
 #[inline]
 pub fn dual(a: f64, b: f64, q1: f64, q2: f64, c: f64, s: f64) -> Dual {
+    let (t, tdot, s) = dual_sq(a, b, q1.sqrt(), q2.sqrt(), c, s);
+    Dual { t, tdot, s }
+}
+
+/// [`dual`] from the standard deviations `sq1 = sqrt(q1)`, `sq2 = sqrt(q2)`, returning
+/// `(T, Tdot, s')`. Branch-free (every case is computed and one selected), so that the
+/// kernel's column loops vectorize; the scalar path runs this same code, so both agree
+/// bitwise.
+#[inline(always)]
+pub(crate) fn dual_sq(a: f64, b: f64, sq1: f64, sq2: f64, c: f64, s: f64) -> (f64, f64, f64) {
     let (ab, k) = (a * b, (b - a) * (b - a));
-    if !(q1 > 0.0 && q2 > 0.0) {
-        let mean_dphi_other = if q1.max(q2) > 0.0 { 0.5 * (a + b) } else { a };
-        return Dual {
-            t: 0.0,
-            tdot: a * mean_dphi_other,
-            s: 0.0,
-        };
-    }
-    let r = q1.sqrt() * q2.sqrt();
+    let r = sq1 * sq2;
     let (tr, tdr, sr) = dual_r(r, c, s);
     let t = ab * c + k * tr;
     let tdot = ab + k * tdr;
     let m = 0.5 * (a * a + b * b);
     let mr = m * r;
-    let (p, mm) = if c >= 0.0 {
-        let p = ab * (s * (s / (r + c))) + k * (sr * (sr / (0.5 * r + tr)));
-        (p, mr + t)
+    // c >= 0
+    let p_pos = ab * (s * (s / (r + c))) + k * (sr * (sr / (0.5 * r + tr)));
+    let m_pos = mr + t;
+    // c < 0
+    let m_neg = ab * (s * (s / (r - c))) + k * (0.5 * r + tr);
+    let p_same = ab * (r - c) + k * (0.5 * r - tr);
+    let (d, sum) = (a.abs() - b.abs(), a.abs() + b.abs());
+    let p_opp = d * d * (0.5 * r) + ab.abs() * (s * (s / (r - c))) - sum * sum * relu_t_neg(c, s);
+    let pos = c >= 0.0;
+    let p = if pos {
+        p_pos
+    } else if ab >= 0.0 {
+        p_same
     } else {
-        let mm = ab * (s * (s / (r - c))) + k * (0.5 * r + tr);
-        let p = if ab >= 0.0 {
-            ab * (r - c) + k * (0.5 * r - tr)
-        } else {
-            let d = a.abs() - b.abs();
-            let sum = a.abs() + b.abs();
-            d * d * (0.5 * r) + ab.abs() * (s * (s / (r - c))) - sum * sum * relu_t_neg(c, s)
-        };
-        (p, mm)
+        p_opp
     };
-    Dual {
-        t,
-        tdot,
-        s: p.max(0.0).sqrt() * mm.max(0.0).sqrt(),
+    let mm = if pos { m_pos } else { m_neg };
+    let s_new = p.max(0.0).sqrt() * mm.max(0.0).sqrt();
+    // a zero variance: u = 0 a.s., T = 0, Tdot = phi'(0) E[phi'(v)] (phi'(0) = a)
+    let live = sq1 > 0.0 && sq2 > 0.0;
+    let mean_dphi_other = if sq1.max(sq2) > 0.0 { 0.5 * (a + b) } else { a };
+    if live {
+        (t, tdot, s_new)
+    } else {
+        (0.0, a * mean_dphi_other, 0.0)
     }
 }
 
-/// ReLU's T for c < 0, accurate near rho = -1: |c| (x - atan x) / (2 pi), x = s / |c|.
+/// ReLU's T for c < 0, accurate near rho = -1: |c| (x - atan x) / (2 pi), x = s / |c|
+/// (branch-free; meaningless for c >= 0, where it is not selected).
+#[inline(always)]
 fn relu_t_neg(c: f64, s: f64) -> f64 {
     let ac = c.abs();
     let x = s / ac;
-    if x < 0.01 {
-        let x2 = x * x;
-        let series = x * x2 * (1.0 / 3.0 - x2 * (1.0 / 5.0 - x2 * (1.0 / 7.0 - x2 / 9.0)));
-        ac * series / (2.0 * PI)
-    } else {
-        (s - ac * x.atan()) / (2.0 * PI)
-    }
+    let x2 = x * x;
+    let series = ac * (x * x2 * (1.0 / 3.0 - x2 * (1.0 / 5.0 - x2 * (1.0 / 7.0 - x2 / 9.0))));
+    let direct = s - ac * atan_ratio(s, ac);
+    (if x < 0.01 { series } else { direct }) / (2.0 * PI)
 }
 
 #[cfg(test)]

@@ -15,21 +15,19 @@
 //! erf is odd, so T(-c) = -T(c) and both ends rho = +-1 are handled by |c|.
 
 use super::Dual;
-use crate::special::fastmath::{atan2_nonneg, atan2_xpos};
+use crate::special::fastmath::{atan_nonneg, atan_ratio, atan2_xpos};
 use std::f64::consts::FRAC_2_PI;
 
 const FOUR_OVER_PI: f64 = 2.0 * FRAC_2_PI;
 
-/// sqrt(1 + 2 (q1 + q2) + 4 s^2) without overflow for huge variances.
-#[inline]
+/// sqrt(1 + 2 (q1 + q2) + 4 s^2) without overflow for huge variances (branch-free).
+#[inline(always)]
 fn sqrt_p(q1: f64, q2: f64, s: f64) -> f64 {
     let m = q1 + q2 + s;
-    if m < 1e150 {
-        (1.0 + 2.0 * (q1 + q2) + 4.0 * s * s).sqrt()
-    } else {
-        let (a, b, t) = (q1 / m, q2 / m, s / m);
-        m * (1.0 / (m * m) + 2.0 * (a + b) / m + 4.0 * t * t).sqrt()
-    }
+    let plain = (1.0 + 2.0 * (q1 + q2) + 4.0 * s * s).sqrt();
+    let (a, b, t) = (q1 / m, q2 / m, s / m);
+    let scaled = m * (1.0 / (m * m) + 2.0 * (a + b) / m + 4.0 * t * t).sqrt();
+    if m < 1e150 { plain } else { scaled }
 }
 
 /// erf dual on the pair covariance `(q1, q2, c)` with sine part `s`.
@@ -44,30 +42,39 @@ fn sqrt_p(q1: f64, q2: f64, s: f64) -> f64 {
 /// ```
 #[inline]
 pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
+    let (t, tdot, s, _, _) = dual_angles(q1, q2, c, s);
+    Dual { t, tdot, s }
+}
+
+/// `(T, Tdot, s', a1, a2)`: the dual and the variance angles `a_i = atan2(2 q_i, sqrt(1 + 4 q_i))`
+/// (so that `T(q_i, q_i, q_i) = (2/pi) a_i` bitwise). Branch-free (both formulas for the sine
+/// part are computed and one selected), for the kernel's column loops; commutative in the two
+/// points.
+#[inline(always)]
+pub(crate) fn dual_angles(q1: f64, q2: f64, c: f64, s: f64) -> (f64, f64, f64, f64, f64) {
     let sp = sqrt_p(q1, q2, s);
     let beta = atan2_xpos(2.0 * c, sp);
     let t = FRAC_2_PI * beta;
     let tdot = FOUR_OVER_PI / sp;
-    let a1 = atan2_nonneg(2.0 * q1, (1.0 + 4.0 * q1).sqrt());
-    let a2 = atan2_nonneg(2.0 * q2, (1.0 + 4.0 * q2).sqrt());
+    // the same operations as beta at (q, q, q, 0): T(q_i, q_i, q_i) = (2/pi) a_i bitwise
+    let a1 = atan_nonneg(2.0 * q1 / (1.0 + 4.0 * q1).sqrt());
+    let a2 = atan_nonneg(2.0 * q2 / (1.0 + 4.0 * q2).sqrt());
     let b = beta.abs();
     let rr = q1.sqrt() * q2.sqrt();
+    let plain = a1 * a2 - b * b;
+    let e1 = angle_gap(q1, q2, c.abs(), s, sp, a1, b);
+    let e2 = angle_gap(q2, q1, c.abs(), s, sp, a2, b);
+    let near = e1 * e2 + b * (e1 + e2);
     let diff = if s * s >= 0.5 * rr * rr || q1 > 1e100 || q2 > 1e100 {
-        a1 * a2 - b * b
+        plain
     } else {
-        let e1 = angle_gap(q1, q2, c.abs(), s, sp, a1, b);
-        let e2 = angle_gap(q2, q1, c.abs(), s, sp, a2, b);
-        e1 * e2 + b * (e1 + e2)
+        near
     };
-    Dual {
-        t,
-        tdot,
-        s: FRAC_2_PI * diff.max(0.0).sqrt(),
-    }
+    (t, tdot, FRAC_2_PI * diff.max(0.0).sqrt(), a1, a2)
 }
 
-/// a_i - b for the erf angles, without cancellation (see the module docs).
-#[inline]
+/// a_i - b for the erf angles, without cancellation (see the module docs); branch-free.
+#[inline(always)]
 fn angle_gap(qi: f64, qj: f64, c: f64, s: f64, sp: f64, ai: f64, b: f64) -> f64 {
     let (ui, uj) = (1.0 + 2.0 * qi, 1.0 + 2.0 * qj);
     let a = 2.0 * qi / ui;
@@ -77,11 +84,17 @@ fn angle_gap(qi: f64, qj: f64, c: f64, s: f64, sp: f64, ai: f64, b: f64) -> f64 
     let bcos = sp / sqrt_pp;
     let num = 4.0 * (qi * (qi - qj) + s * s * ui) / (ui * ui * uj);
     let den = a * bcos + bsin * cos_a;
-    if den > 0.0 {
-        (num / den).clamp(-1.0, 1.0).asin()
-    } else {
-        ai - b
-    }
+    let g = asin((num / den).clamp(-1.0, 1.0));
+    if den > 0.0 { g } else { ai - b }
+}
+
+/// asin(x) for |x| <= 1 as atan(|x| / sqrt((1 - |x|)(1 + |x|))) with x's sign (branch-free,
+/// within a few ulp: [`atan_ratio`] is within 2).
+#[inline(always)]
+fn asin(x: f64) -> f64 {
+    let ax = x.abs();
+    let a = atan_ratio(ax, ((1.0 - ax) * (1.0 + ax)).sqrt());
+    if x < 0.0 { -a } else { a }
 }
 
 #[cfg(test)]

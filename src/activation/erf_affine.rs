@@ -12,6 +12,7 @@
 
 use super::Dual;
 use super::erf;
+use std::f64::consts::FRAC_2_PI;
 
 /// Dual of `a erf(b u) + c0` on `(q1, q2, c)` with sine part `s`.
 ///
@@ -22,23 +23,27 @@ use super::erf;
 /// assert_eq!((d.t, d.tdot), (4.0 * e.t, 4.0 * e.tdot));
 /// ```
 pub fn dual(a: f64, b: f64, c0: f64, q1: f64, q2: f64, c: f64, s: f64) -> Dual {
+    let (t, tdot, s) = dual_t(a, b, c0, q1, q2, c, s);
+    Dual { t, tdot, s }
+}
+
+/// [`dual`] as `(T, Tdot, s')`, branch-free (the kernel's column loops vectorize it; the
+/// scalar path runs the same code). `V_i = (2/pi) a_i` from the erf dual's own angles.
+#[inline(always)]
+pub(crate) fn dual_t(a: f64, b: f64, c0: f64, q1: f64, q2: f64, c: f64, s: f64) -> (f64, f64, f64) {
     let b2 = b * b;
-    let (p1, p2) = (b2 * q1, b2 * q2);
-    let e = erf::dual(p1, p2, b2 * c, b2 * s);
-    let v1 = erf::dual(p1, p1, p1, 0.0).t;
-    let v2 = erf::dual(p2, p2, p2, 0.0).t;
-    let a2 = a * a;
-    let dist = if e.t > 0.0 {
-        let d = v1.sqrt() - v2.sqrt();
-        d * d + 2.0 * e.s * (e.s / (v1.sqrt() * v2.sqrt() + e.t))
-    } else {
-        v1 + v2 - 2.0 * e.t
-    };
-    Dual {
-        t: a2 * e.t + c0 * c0,
-        tdot: a2 * b2 * e.tdot,
-        s: a.abs() * (a2 * e.s * e.s + c0 * c0 * dist.max(0.0)).sqrt(),
-    }
+    let (et, etdot, es, a1, a2) = erf::dual_angles(b2 * q1, b2 * q2, b2 * c, b2 * s);
+    let (v1, v2) = (FRAC_2_PI * a1, FRAC_2_PI * a2);
+    let a2c = a * a;
+    let d = v1.sqrt() - v2.sqrt();
+    let dist_pos = d * d + 2.0 * es * (es / (v1.sqrt() * v2.sqrt() + et));
+    let dist_neg = v1 + v2 - 2.0 * et;
+    let dist = if et > 0.0 { dist_pos } else { dist_neg };
+    (
+        a2c * et + c0 * c0,
+        a2c * b2 * etdot,
+        a.abs() * (a2c * es * es + c0 * c0 * dist.max(0.0)).sqrt(),
+    )
 }
 
 #[cfg(test)]

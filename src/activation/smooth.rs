@@ -18,10 +18,18 @@
 //! the integrand's spectrum is the Hermite band |omega| <= sqrt(2K) widened by phi's
 //! e^(-w |omega|) tail and the Gaussian, so the aliasing error is ~ e^(-0.9 * 42) + e^(-100).
 //! `h_k` by the stable three-term recurrence (`|h_k(x)| e^(-x^2/4) <= 1.09`, no overflow).
-//! K grows from an a-priori estimate until the coefficients fall below `CUT = 1e-12` of their
-//! norm and stay there (at most [`K_MAX`]; beyond that, a variance too large for the series,
+//! K grows from an a-priori estimate until the coefficients, and for q < 1 those of phi'
+//! (`sqrt(k) a_k / sqrt q`), fall below `CUT = 1e-12` of their norms and stay there (at most [`K_MAX`]; beyond that, a variance too large for the series,
 //! the coefficients are NaN and the kernel reports a non-finite variance: see docs/math.md
-//! for the supported ranges). Truncating at 1e-12 costs ~1e-24 K relative in T and Tdot.
+//! for the supported ranges). Truncating at 1e-12 costs ~1e-24 K relative in T and Tdot for
+//! equal variances and at most ~1e-12 |rho|^K (one dropped factor) for unequal ones; measured
+//! against 40-digit references, <= 1.5e-14 (tests/activations_mpmath_smooth.rs).
+//! For softplus and sigmoid the quadrature integrates `phi(sqrt(q) x) - phi(0)` ([`phi_diff`])
+//! so that tiny variances keep `a_k`, k >= 1, relatively accurate. Near-duplicates with
+//! nearly equal variances (standard deviations within 1e-3) take the coefficient differences
+//! `a(q2) - a(q1)` in Lagrange's identity from the quadrature of `phi(sqrt(q2) x) -
+//! phi(sqrt(q1) x)` itself ([`phi_diff`], no cancellation), not from subtracting the two
+//! coefficient vectors (whose rounding would cost eps / |sqrt q2 - sqrt q1| relative).
 //!
 //! **Sine part**: `s' = sqrt(P) sqrt(M)`, `P = sqrt(T11 T22) - T`, `M = sqrt(T11 T22) + T`.
 //! Away from |C| = 1 (C = T / sqrt(T11 T22)) by `(1 - C)(1 + C)`. Near C = +1 (rho >= 0),
@@ -33,6 +41,7 @@
 //! antipodes) keep s' = 0 exactly and near-duplicates keep it relatively accurate.
 
 use super::Dual;
+use crate::special::bvn::GL8_PUB as GL8;
 use std::f64::consts::PI;
 
 /// Largest number of Hermite coefficients per variance.
@@ -125,6 +134,10 @@ pub struct Coeffs {
     pub a: Vec<f64>,
     /// `d_k`, k = 0..K (same length).
     pub d: Vec<f64>,
+    /// The activation.
+    pub kind: Kind,
+    /// The variance.
+    pub q: f64,
 }
 
 impl Coeffs {
@@ -142,12 +155,16 @@ impl Coeffs {
             return Coeffs {
                 a: vec![f64::NAN],
                 d: vec![f64::NAN],
+                kind,
+                q,
             };
         }
         if q == 0.0 {
             return Coeffs {
                 a: vec![phi(kind, 0.0)],
                 d: vec![dphi(kind, 0.0)],
+                kind,
+                q,
             };
         }
         let sd = q.sqrt();
@@ -161,15 +178,28 @@ impl Coeffs {
         let est = (27.6 / w).powi(2).min(K_MAX as f64) as usize;
         let mut k = (est + 64).min(K_MAX);
         loop {
-            let a = hermite_coeffs(kind, sd, w, k + 1);
+            let a = hermite_coeffs_centred(kind, sd, w, k + 1);
             let norm = a.iter().map(|v| v * v).sum::<f64>().sqrt();
-            if let Some(len) = cut_index(&a, norm) {
-                return Self::trimmed(a, len, sd);
+            // phi' too when sd < 1: d_{k-1} = sqrt(k) a_k / sd must fall below CUT of its norm
+            // (for tiny variances 1/sd amplifies what a_k's own cut would drop)
+            let ad: Vec<f64> = (0..a.len())
+                .map(|k| (k as f64).sqrt() * a[k] / sd)
+                .collect();
+            let norm_d = ad.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let ld = if sd < 1.0 {
+                cut_index(&ad, norm_d)
+            } else {
+                Some(0)
+            };
+            if let (Some(la), Some(ld)) = (cut_index(&a, norm), ld) {
+                return Self::trimmed(a, la.max(ld), kind, q);
             }
             if k >= K_MAX {
                 return Coeffs {
                     a: vec![f64::NAN],
                     d: vec![f64::NAN],
+                    kind,
+                    q,
                 };
             }
             k = (2 * k).min(K_MAX);
@@ -177,12 +207,13 @@ impl Coeffs {
     }
 
     /// `a` (length > len) cut to `len` terms; `d` from `a` (module docs).
-    fn trimmed(mut a: Vec<f64>, len: usize, sd: f64) -> Self {
+    fn trimmed(mut a: Vec<f64>, len: usize, kind: Kind, q: f64) -> Self {
+        let sd = q.sqrt();
         let d: Vec<f64> = (0..len)
             .map(|k| ((k + 1) as f64).sqrt() * a[k + 1] / sd)
             .collect();
         a.truncate(len);
-        Coeffs { a, d }
+        Coeffs { a, d, kind, q }
     }
 
     /// `E[phi(u)^2]` = `sum a_k^2` (the same operations as the dual at rho = 1).
@@ -221,6 +252,26 @@ fn cut_index(a: &[f64], norm: f64) -> Option<usize> {
 
 /// `sum_j w_j phi(sd x_j) h_k(x_j)` for k < n on the trapezoidal grid (module docs).
 fn hermite_coeffs(kind: Kind, sd: f64, w: f64, n: usize) -> Vec<f64> {
+    hermite_coeffs_of(|x| phi(kind, sd * x), w, n)
+}
+
+/// As [`hermite_coeffs`], but integrating `phi(sd x) - phi(0)` (by [`phi_diff`], without
+/// cancellation) and adding `phi(0)` to `a_0`: the quadrature's rounding error then scales
+/// with `phi(sd x) - phi(0)` (~ sd) instead of `phi(0)`, so for tiny variances `a_k`, k >= 1,
+/// and with them `d_k = sqrt(k + 1) a_{k+1} / sd`, stay relatively accurate (softplus and
+/// sigmoid; the others have phi(0) = 0).
+fn hermite_coeffs_centred(kind: Kind, sd: f64, w: f64, n: usize) -> Vec<f64> {
+    let p0 = phi(kind, 0.0);
+    if p0 == 0.0 {
+        return hermite_coeffs(kind, sd, w, n);
+    }
+    let mut a = hermite_coeffs_of(|x| phi_diff(kind, 0.0, sd * x, sd * x), w, n);
+    a[0] += p0;
+    a
+}
+
+/// `sum_j w_j f(x_j) h_k(x_j)` for k < n, f analytic in the strip `|Im x| < w`.
+fn hermite_coeffs_of(f: impl Fn(f64) -> f64, w: f64, n: usize) -> Vec<f64> {
     // the integrand's spectrum is Hermite-band-limited to sqrt(2n) convolved with phi's
     // e^(-w |omega|) tail: alias at 2 pi / h beyond both
     let h = 2.0 * PI / ((2.0 * n as f64).sqrt() + (42.0 / (0.9 * w)).max(10.0));
@@ -238,7 +289,7 @@ fn hermite_coeffs(kind: Kind, sd: f64, w: f64, n: usize) -> Vec<f64> {
         if wgt == 0.0 {
             break;
         }
-        let (fp, fm) = (phi(kind, sd * x) * wgt, phi(kind, -sd * x) * wgt);
+        let (fp, fm) = (f(x) * wgt, f(-x) * wgt);
         let (even, odd) = (fp + fm, fp - fm);
         let (mut h0, mut h1) = (1.0, x);
         out[0] += even * h0;
@@ -254,6 +305,63 @@ fn hermite_coeffs(kind: Kind, sd: f64, w: f64, n: usize) -> Vec<f64> {
     }
     out
 }
+
+/// `phi(y2) - phi(y1)` given `dy = y2 - y1` (accurate), without cancellation: tanh by
+/// `sinh(dy) / (cosh y1 cosh y2)`, sigmoid by `-expm1(-dy) sigmoid(y2) sigmoid(-y1)`,
+/// softplus by `log1p(sigmoid(y1) expm1(dy))`, SiLU by `dy sigmoid(y2) + y1 (sigmoid(y2) -
+/// sigmoid(y1))`, GELU by `dy Phi(y2) + y1 (Phi(y2) - Phi(y1))` (the last difference by
+/// Gauss–Legendre of the density when `|dy| < 1`).
+///
+/// ```
+/// use ntk::activation::smooth::{phi, phi_diff, Kind};
+/// for kind in [Kind::Tanh, Kind::Softplus, Kind::Silu, Kind::Sigmoid, Kind::Gelu] {
+///     let d = phi_diff(kind, 0.3, 0.7, 0.4);
+///     assert!((d - (phi(kind, 0.7) - phi(kind, 0.3))).abs() < 1e-15, "{kind:?}");
+/// }
+/// ```
+#[inline]
+pub fn phi_diff(kind: Kind, y1: f64, y2: f64, dy: f64) -> f64 {
+    let sig_diff = || -(-dy).exp_m1() * sigmoid(y2) * sigmoid(-y1);
+    match kind {
+        Kind::Tanh => dy.sinh() / (y1.cosh() * y2.cosh()),
+        Kind::Sigmoid => sig_diff(),
+        Kind::Softplus => (sigmoid(y1) * dy.exp_m1()).ln_1p(),
+        Kind::Silu => dy * sigmoid(y2) + y1 * sig_diff(),
+        // y2 Phi(y2) - y1 Phi(y1) = dy Phi(y2) + y1 (Phi(y2) - Phi(y1)), the last by
+        // 8-point Gauss–Legendre of the density over [y1, y2] when short
+        Kind::Gelu => {
+            let dphi = if dy.abs() < 1.0 {
+                let (mid, half) = (y1 + 0.5 * dy, 0.5 * dy);
+                let f = |t: f64| crate::special::normal::pdf(t);
+                half * GL8
+                    .iter()
+                    .map(|&(x, w)| w * (f(mid - half * x) + f(mid + half * x)))
+                    .sum::<f64>()
+            } else {
+                crate::special::normal::cdf(y2) - crate::special::normal::cdf(y1)
+            };
+            dy * crate::special::normal::cdf(y2) + y1 * dphi
+        }
+    }
+}
+
+/// The Hermite coefficients of `phi(sqrt(q2) x) - phi(sqrt(q1) x)`, `q1 <= q2`, `n` of them,
+/// computed from [`phi_diff`] (so that nearly equal variances keep their difference to
+/// relative accuracy instead of eps / |sqrt q2 - sqrt q1|).
+fn diff_coeffs(kind: Kind, q1: f64, q2: f64, n: usize) -> Vec<f64> {
+    let (s1, s2) = (q1.sqrt(), q2.sqrt());
+    let ds = (q2 - q1) / (s1 + s2);
+    let w = match kind {
+        Kind::Tanh => 0.5 * PI / s2,
+        Kind::Gelu => 4.0 / s2,
+        _ => PI / s2,
+    };
+    hermite_coeffs_of(|x| phi_diff(kind, s1 * x, s2 * x, ds * x), w, n.max(2))
+}
+
+/// Variances closer than this (relative difference of the standard deviations) get their
+/// coefficient differences from [`diff_coeffs`] near C = +-1.
+const CLOSE: f64 = 1e-3;
 
 /// `sum_{k < n} x_k y_k r^k` by Horner from the top.
 #[inline]
@@ -276,7 +384,7 @@ fn horner_prod(x: &[f64], y: &[f64], r: f64, n: usize) -> f64 {
 pub fn dual_coeffs(c1: &Coeffs, c2: &Coeffs, q1: f64, q2: f64, c: f64, s: f64) -> Dual {
     let rr = q1.sqrt() * q2.sqrt();
     let n_all = c1.a.len().min(c2.a.len());
-    if !(rr > 0.0) {
+    if rr.is_nan() || rr <= 0.0 {
         // a zero variance: u = 0 a.s., T = phi(0) E phi(v), Tdot = phi'(0) E phi'(v)
         return Dual {
             t: c1.a[0] * c2.a[0],
@@ -305,7 +413,7 @@ pub fn dual_coeffs(c1: &Coeffs, c2: &Coeffs, q1: f64, q2: f64, c: f64, s: f64) -
     let (t11, t22) = (c1.var(), c2.var());
     let same = q1 == q2;
     let sq = if same { t11 } else { t11.sqrt() * t22.sqrt() };
-    if !(sq > 0.0) {
+    if sq.is_nan() || sq <= 0.0 {
         return Dual { t, tdot, s: 0.0 };
     }
     let cn = (t / sq).clamp(-1.0, 1.0);
@@ -346,6 +454,25 @@ fn near_ends(
     };
     let (mut e, mut sum_e, mut cs) = (0.0, 0.0, 0.0);
     let (mut n1, mut nd, mut dot) = (0.0, 0.0, 0.0);
+    // nearly equal variances: d = y -+ a1 from the coefficients of the difference of the
+    // activations (y - a1 near C = +1; near C = -1, for odd tanh, y + a1 = -(a2 - a1))
+    let (sd1, sd2) = (c1.q.sqrt(), c2.q.sqrt());
+    let direct = !same
+        && (sd2 - sd1).abs() < CLOSE * sd1.max(sd2)
+        && (plus || c1.kind == Kind::Tanh)
+        && c1.kind == c2.kind;
+    let dc = if direct {
+        let (lo, hi) = if c1.q <= c2.q {
+            (c1.q, c2.q)
+        } else {
+            (c2.q, c1.q)
+        };
+        let flip = if c1.q <= c2.q { 1.0 } else { -1.0 };
+        let v = diff_coeffs(c1.kind, lo, hi, n);
+        v.into_iter().map(|x| flip * x).collect()
+    } else {
+        Vec::new()
+    };
     for k in 0..n {
         let y = sign(k) * a2[k];
         let p = a1[k] * y;
@@ -353,7 +480,13 @@ fn near_ends(
         cs += p;
         e = one_m + sigma * e;
         // Lagrange: |a1|^2 |y|^2 - (a1.y)^2 = |a1|^2 |d|^2 - (a1.d)^2, d = y -+ a1
-        let d = if plus { y - a1[k] } else { y + a1[k] };
+        let d = if direct {
+            if plus { dc[k] } else { -dc[k] }
+        } else if plus {
+            y - a1[k]
+        } else {
+            y + a1[k]
+        };
         n1 += a1[k] * a1[k];
         nd += d * d;
         dot += a1[k] * d;
@@ -377,10 +510,16 @@ fn near_ends(
 /// Lagrange's identity (no cancellation as a2 -> a1), with `sq = sqrt(T11 T22)`.
 pub(crate) fn cs_gap(c1: &Coeffs, c2: &Coeffs, sq: f64) -> f64 {
     let n = c1.a.len().min(c2.a.len());
+    // the differences a(q2) - a(q1) from the quadrature of phi(sqrt(q2) x) - phi(sqrt(q1) x)
+    let dc = if c1.kind == c2.kind && c1.q < c2.q {
+        diff_coeffs(c1.kind, c1.q, c2.q, n)
+    } else {
+        Vec::new()
+    };
     let (mut n1, mut nd, mut dot, mut cs) = (0.0, 0.0, 0.0, 0.0);
     for k in 0..n {
         let (x, y) = (c1.a[k], c2.a[k]);
-        let d = y - x;
+        let d = if dc.is_empty() { y - x } else { dc[k] };
         n1 += x * x;
         nd += d * d;
         dot += x * d;

@@ -125,7 +125,7 @@ impl Activation {
             Activation::SeluWith { lambda, alpha } if lambda <= 0.0 || alpha < 0.0 => {
                 bad("selu needs lambda > 0 and alpha >= 0")
             }
-            Activation::ErfAffine { b, .. } if b == 0.0 => {
+            Activation::ErfAffine { b: 0.0, .. } => {
                 bad("erf needs b != 0 (b = 0 is the constant c: use a bias instead)")
             }
             _ => Ok(()),

@@ -12,6 +12,7 @@
 //! [`stream`] writes whole kernels to `.npy` block column by block column while computing.
 
 mod columns;
+mod columns_act;
 mod gram;
 mod pair;
 mod plan;

@@ -14,7 +14,7 @@
 //! correlations of exactly +-1 exact and near +-1 accurate (see [`crate::activation`]).
 
 use crate::activation::Activation;
-use crate::activation::smooth;
+use crate::activation::{gelu, smooth};
 use crate::network::{Network, Parameterization};
 use std::sync::Arc;
 
@@ -101,14 +101,21 @@ impl Recursion {
         }
     }
 
-    /// The activation's dual, from cached coefficients for the series activations (bitwise
-    /// equal to `act.dual`, which orders the variances the same way).
+    /// The activation's dual at pre-activation variances `q1`, `q2` with post-activation
+    /// variances `t1`, `t2` (stored per point): from cached coefficients for the series
+    /// activations, from the stored variances for GELU (both bitwise equal to `act.dual`,
+    /// which orders the variances the same way).
     #[inline]
-    fn dual(&self, q1: f64, q2: f64, c: f64, s: f64) -> crate::activation::Dual {
+    fn dual(&self, q1: f64, q2: f64, t1: f64, t2: f64, c: f64, s: f64) -> crate::activation::Dual {
+        let (q1, q2, t1, t2) = if q2 < q1 {
+            (q2, q1, t2, t1)
+        } else {
+            (q1, q2, t1, t2)
+        };
         match &self.series {
+            None if self.act == Activation::Gelu => gelu::dual_vars(q1, q2, t1, t2, c, s),
             None => self.act.dual(q1, q2, c, s),
             Some(cache) => {
-                let (q1, q2) = if q2 < q1 { (q2, q1) } else { (q1, q2) };
                 let kind = self.act.smooth_kind();
                 let (c1, c2) = (cache.get(kind, q1), cache.get(kind, q2));
                 smooth::dual_coeffs(&c1, &c2, q1, q2, c, s)
@@ -136,7 +143,14 @@ impl Recursion {
             c = c_new;
             n_in = self.n_in_hidden;
             // activation
-            let d = self.dual(v1[1 + 2 * l], v2[1 + 2 * l], c, s);
+            let d = self.dual(
+                v1[1 + 2 * l],
+                v2[1 + 2 * l],
+                v1[2 + 2 * l],
+                v2[2 + 2 * l],
+                c,
+                s,
+            );
             theta *= d.tdot;
             c = d.t;
             s = d.s;

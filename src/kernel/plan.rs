@@ -13,10 +13,10 @@
 //! `c` and `s = sqrt(q1 q2 - c^2)` to full accuracy (GEMM's `c` is only accurate to a few
 //! ulps of |x||x'|, which near rho = +-1 leaves `s` with an error of ~1e-8 |x||x'|).
 
-use super::columns::{SlotMajor, input_column, relu_column};
+use super::columns::{SlotMajor, input_column};
+use super::columns_act::{act_column, has_column};
 use super::gram::{Packed, gram as gram_block};
 use super::pair::Recursion;
-use crate::Activation;
 use crate::special::dd::{Dd, dot2_iter};
 use crate::{Error, Network, Result};
 use faer::{Mat, MatMut, MatRef};
@@ -134,7 +134,7 @@ impl<'a> KernelPlan<'a> {
             None => None,
         };
         let in_range = |v: &[f64]| v.iter().all(|&q| q == 0.0 || (1e-100..=1e100).contains(&q));
-        let relu_fast = (net.activation == Activation::Relu
+        let relu_fast = (has_column(net.activation)
             && in_range(&vars1)
             && vars2.as_deref().is_none_or(in_range))
         .then(|| {
@@ -158,6 +158,19 @@ impl<'a> KernelPlan<'a> {
             px1: Packed::new(x1),
             px2: x2.map(Packed::new),
         })
+    }
+
+    /// The same plan without the vectorized column path (every entry by `pair.rs`), for tests.
+    #[cfg(test)]
+    pub(crate) fn scalar_only(mut self) -> Self {
+        self.relu_fast = None;
+        self
+    }
+
+    /// Whether the plan uses the vectorized column path, for tests.
+    #[cfg(test)]
+    pub(crate) fn uses_columns(&self) -> bool {
+        self.relu_fast.is_some()
     }
 
     /// `(n1, n2)`, the shape of the kernels.
@@ -416,7 +429,7 @@ impl<'a> KernelPlan<'a> {
                 };
                 let v2 = &vars2[j * len..(j + 1) * len];
                 let s2 = &sq2[j * len..(j + 1) * len];
-                relu_column(&self.rec, x1_slots, r0 + i_start, v2, s2, cv, sv, th);
+                act_column(&self.rec, x1_slots, r0 + i_start, v2, s2, cv, sv, th);
             }
             return;
         }
@@ -493,6 +506,7 @@ fn pow2_scale(x: MatRef<'_, f64>, i: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Activation;
     use crate::kernel::KernelOptions;
     use crate::rng::Rng;
 
