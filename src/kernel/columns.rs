@@ -45,6 +45,7 @@ macro_rules! multiversion {
         }
     };
 }
+pub(crate) use multiversion;
 
 /// Per-point variances of one input set in slot-major order: for slot k (`q_in, pre_1,
 /// post_1, ...`), `q[k * n + i]` and `sq[k * n + i] = sqrt(q)`.

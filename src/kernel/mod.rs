@@ -12,10 +12,12 @@
 //! [`stream`] writes whole kernels to `.npy` block column by block column while computing.
 
 mod columns;
+mod columns_selu;
 mod gram;
 mod pair;
 mod plan;
 mod schedule;
+mod selu_column;
 pub mod stream;
 
 pub use plan::KernelPlan;
