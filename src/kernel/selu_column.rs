@@ -436,37 +436,134 @@ mod tests {
         }
     }
 
-    /// Rough ns per entry of the column against the scalar dual (`--ignored --nocapture`).
+    /// Run the column on single entries (row q1 against column q2), as the kernel does.
+    fn column_dual(p: &EluParams, q1: f64, q2: f64, c: f64, s: f64) -> (f64, f64, f64) {
+        let (mut cv, mut sv, mut td) = (vec![c], vec![s], vec![0.0]);
+        let rows = [point(p, q1)];
+        dual_column(
+            p,
+            &rows,
+            point(p, q2),
+            &mut cv,
+            &mut sv,
+            &mut td,
+            &mut Scratch::default(),
+        );
+        (cv[0], td[0], sv[0])
+    }
+
+    /// The 30-digit SELU references of the scalar path's tests (selu/tests.rs) and the
+    /// 40-digit ELU / SELU(1.2, 0.8) references of tests/data/activations_mpmath.json,
+    /// through the column: the scalar path's tolerances plus the column's stated bound
+    /// (1e-14 sqrt(T11 T22) for T, 1e-14 relative for Tdot, 1e-13 sqrt(T11 T22) for s').
     #[test]
-    #[ignore]
-    fn timing_ns_per_entry() {
-        use std::time::Instant;
-        let p = SELU;
-        let mut rng = Rng::new(3);
-        let n = 256;
-        let (qa, c0, s0) = column(&mut rng, n, 1.5, 2.0);
-        let rows: Vec<PointFactors> = qa.iter().map(|&q| point(&p, q)).collect();
-        let col = point(&p, 1.7);
-        let reps = 400;
-        let (mut c, mut s, mut tdot) = (c0.clone(), s0.clone(), vec![0.0; n]);
-        let mut scratch = Scratch::default();
-        let t0 = Instant::now();
-        for _ in 0..reps {
-            c.copy_from_slice(&c0);
-            s.copy_from_slice(&s0);
-            dual_column(&p, &rows, col, &mut c, &mut s, &mut tdot, &mut scratch);
-            std::hint::black_box(&c);
-        }
-        let col_ns = t0.elapsed().as_nanos() as f64 / (reps * n) as f64;
-        let t0 = Instant::now();
-        let mut acc = 0.0;
-        for _ in 0..reps / 10 {
-            for k in 0..n {
-                acc += dual_with(&p, qa[k].min(1.7), qa[k].max(1.7), c0[k], s0[k]).t;
+    fn column_matches_high_precision_references() {
+        use crate::activation::selu::tests::REFERENCE;
+        let mut cases: Vec<(EluParams, [f64; 8])> = REFERENCE
+            .iter()
+            .map(|&(q1, q2, c, s, t, td, sn, sq)| (SELU, [q1, q2, c, s, t, td, sn, sq]))
+            .collect();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/activations_mpmath.json");
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let num = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => s.parse::<f64>().unwrap(),
+            v => v.as_f64().unwrap(),
+        };
+        for case in r["cases"].as_array().unwrap() {
+            let act = crate::Activation::parse(case["activation"].as_str().unwrap()).unwrap();
+            if let Some(p) = crate::kernel::columns_selu::elu_params(act) {
+                let f = |k: &str| num(&case[k]);
+                let sq = f("t11").sqrt() * f("t22").sqrt();
+                let v = [
+                    f("q1"),
+                    f("q2"),
+                    f("c"),
+                    f("s"),
+                    f("t"),
+                    f("tdot"),
+                    f("s_new"),
+                    sq,
+                ];
+                cases.push((p, v));
             }
         }
-        std::hint::black_box(acc);
-        let sc_ns = t0.elapsed().as_nanos() as f64 / (reps / 10 * n) as f64;
-        println!("column {col_ns:.1} ns/entry (baseline build), scalar {sc_ns:.1} ns/entry");
+        assert!(cases.len() > 80, "{}", cases.len());
+        let (mut wt, mut wd, mut ws) = (0.0f64, 0.0f64, 0.0f64);
+        for (p, [q1, q2, c, s, t, td, sn, sq]) in cases {
+            let (gt, gd, gs) = column_dual(&p, q1, q2, c, s);
+            let (et, ed, es) = (
+                (gt - t).abs() / sq,
+                (gd / td - 1.0).abs(),
+                (gs - sn).abs() / sq,
+            );
+            assert!(
+                et <= 4e-15 + 1e-14,
+                "T({q1}, {q2}, {c}, {s}) = {gt:e} vs {t:e}: {et:.1e}"
+            );
+            assert!(
+                ed <= 4e-15 + 1e-14,
+                "Tdot({q1}, {q2}, {c}, {s}) = {gd:e} vs {td:e}"
+            );
+            assert!(
+                es <= 1e-14 + 1e-13,
+                "s'({q1}, {q2}, {c}, {s}) = {gs:e} vs {sn:e}"
+            );
+            (wt, wd, ws) = (wt.max(et), wd.max(ed), ws.max(es));
+        }
+        println!("column vs high-precision references: T {wt:.1e}, Tdot {wd:.1e}, s' {ws:.1e}");
+    }
+
+    /// Hard corners go to the scalar path and come back bit for bit: rho = +-1 exactly,
+    /// near +-1, zero, tiny and huge variances, non-finite input; a fast entry beside them
+    /// is unaffected by its neighbours.
+    #[test]
+    fn corners_are_the_scalar_dual_bit_for_bit() {
+        let p = SELU;
+        let corners: Vec<(f64, f64, f64, f64)> = vec![
+            (1.0, 1.0, 1.0, 0.0),
+            (2.0, 0.5, 1.0, 0.0),
+            (2.0, 0.5, -1.0, 0.0),
+            (1.0, 1.0, 0.999_999_999, 4.472e-5),
+            (1.0, 1.0, -0.999_999, 1.414e-3),
+            (0.0, 1.0, 0.0, 0.0),
+            (1e-12, 3e-12, 0.0, 1.732e-12),
+            (1e-3, 1e-2, 1e-3, 2.8e-3),
+            (1e6, 4e5, 0.0, 632_455.532),
+            (30.0, 40.0, 10.0, 33.2),
+            (1.0, 1.0, f64::NAN, 1.0),
+            (1.0, 1.0, 0.3, f64::INFINITY),
+        ];
+        let fast = (1.3, 1.7, 0.4, (1.3f64 * 1.7 - 0.16).sqrt());
+        for &(q1, q2, c, s) in &corners {
+            // the corner as row 0, a fast entry as row 1 (same column point q2)
+            let (mut cv, mut sv, mut td) = (vec![c, fast.2], vec![s, fast.3], vec![0.0; 2]);
+            let rows = [point(&p, q1), point(&p, fast.0)];
+            let col = point(&p, q2);
+            dual_column(
+                &p,
+                &rows,
+                col,
+                &mut cv,
+                &mut sv,
+                &mut td,
+                &mut Scratch::default(),
+            );
+            let (a, b) = if q2 < q1 { (q2, q1) } else { (q1, q2) };
+            let d = dual_with(&p, a, b, c, s);
+            for (got, want) in [(cv[0], d.t), (td[0], d.tdot), (sv[0], d.s)] {
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "({q1}, {q2}, {c}, {s}): {got:e} vs {want:e}"
+                );
+            }
+            let alone = column_dual(&p, fast.0, q2, fast.2, fast.3);
+            assert_eq!(
+                (cv[1], td[1], sv[1]),
+                alone,
+                "neighbour of ({q1}, {q2}, {c}, {s})"
+            );
+        }
     }
 }

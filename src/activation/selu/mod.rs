@@ -75,7 +75,7 @@ use price::{bracket, price_sine, t_by_price};
 
 mod price;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// SELU alpha, 1.6732632423543772848... correctly rounded (the value JAX and neural-tangents use).
 pub const ALPHA: f64 = 1.673_263_242_354_377_2;

@@ -173,9 +173,9 @@ fn matches_brute_force_quadrature() {
 /// E[phi(u) g(u)] with g(u) = E[phi(v) | u] in closed form (a Gaussian conditional), and
 /// s' = sqrt(T11 T22 - T^2) formed in 30-digit arithmetic; s = sqrt(q1 q2 - c^2) exactly
 /// rounded. Covers rho near +-1, tiny, huge and unequal variances.
-type Reference = (f64, f64, f64, f64, f64, f64, f64, f64);
+pub(crate) type Reference = (f64, f64, f64, f64, f64, f64, f64, f64);
 #[rustfmt::skip]
-const REFERENCE: [Reference; 59] = [
+pub(crate) const REFERENCE: [Reference; 59] = [
 (1.0, 1.0, -0.99, 0.1410673597966589, -0.9566767115228872, 0.9734620504434397, 0.2911523134542366, 0.9999999999999999),
 (1.0, 1.0, -0.6, 0.8, -0.5789581645396283, 0.963386514058399, 0.8153572491324919, 0.9999999999999999),
 (1.0, 1.0, 0.0, 1.0, 7.435737241988834e-34, 0.9706803523007101, 0.9999999999999999, 0.9999999999999999),
