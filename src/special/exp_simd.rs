@@ -27,7 +27,9 @@
 
 const LOG2_E: f64 = std::f64::consts::LOG2_E;
 /// ln 2 split: LN2_HI (low 21 bits zero, so `k LN2_HI` is exact) + LN2_LO (fdlibm's pair).
+#[allow(clippy::excessive_precision)]
 const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
+#[allow(clippy::excessive_precision)]
 const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
 /// 1.5 * 2^52: adding it rounds to an integer (ties to even) held in the low mantissa bits.
 const SHIFTER: f64 = 6_755_399_441_055_744.0;
@@ -101,6 +103,7 @@ pub fn exp_neg_half_sq_fast(x: f64) -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::excessive_precision, clippy::approx_constant)]
 mod tests {
     use super::*;
 
