@@ -67,6 +67,9 @@
 //! **Cost** (one call gives T, Tdot, s'): ~10-20 ReLU duals for |rho| < 0.99 (6..20
 //! Drezner–Wesolowsky nodes with 3 exponentials each, ~8 Mills ratios), ~100-150 where the
 //! Price integral for s' is needed (1 - C < 1/200), more for small variances.
+//! In Gram matrices the kernel evaluates the same closed forms over a whole tile column in
+//! vectorized passes (`kernel/selu_column.rs`, for the common case; everything else comes
+//! back here), ~2x faster per entry.
 
 use super::Dual;
 use crate::special::bvn::tilts;
