@@ -13,10 +13,12 @@
 
 mod columns;
 mod columns_act;
+mod columns_selu;
 mod gram;
 mod pair;
 mod plan;
 mod schedule;
+mod selu_column;
 pub mod stream;
 
 pub use plan::KernelPlan;

@@ -15,6 +15,7 @@
 
 use super::columns::{SlotMajor, input_column};
 use super::columns_act::{act_column, has_column};
+use super::columns_selu::{EluFactors, elu_column, elu_params};
 use super::gram::{Packed, gram as gram_block};
 use super::pair::Recursion;
 use crate::special::dd::{Dd, dot2_iter};
@@ -51,6 +52,8 @@ pub struct KernelPlan<'a> {
     /// The vectorized ReLU path's data: x1's variances slot-major, and sqrt of x2's
     /// (point-major). None for other activations or extreme variances (< 1e-100, > 1e100).
     relu_fast: Option<(SlotMajor, Vec<f64>)>,
+    /// The exponential-linear family's per-point factors: it runs the same column path.
+    elu_fast: Option<EluFactors>,
     /// The inputs packed for the Gram kernel (`gram.rs`); x2's only if it is given.
     px1: Packed,
     px2: Option<Packed>,
@@ -134,7 +137,8 @@ impl<'a> KernelPlan<'a> {
             None => None,
         };
         let in_range = |v: &[f64]| v.iter().all(|&q| q == 0.0 || (1e-100..=1e100).contains(&q));
-        let relu_fast = (has_column(net.activation)
+        let elu = elu_params(net.activation);
+        let relu_fast = ((has_column(net.activation) || elu.is_some())
             && in_range(&vars1)
             && vars2.as_deref().is_none_or(in_range))
         .then(|| {
@@ -147,6 +151,9 @@ impl<'a> KernelPlan<'a> {
                 .collect();
             (SlotMajor::new(&vars1, len), sq2)
         });
+        let elu_fast = elu
+            .filter(|_| relu_fast.is_some())
+            .map(|p| EluFactors::new(p, net.depth, &vars1, vars2.as_deref().unwrap_or(&vars1)));
         Ok(KernelPlan {
             rec,
             x1,
@@ -155,6 +162,7 @@ impl<'a> KernelPlan<'a> {
             vars1,
             vars2,
             relu_fast,
+            elu_fast,
             px1: Packed::new(x1),
             px2: x2.map(Packed::new),
         })
@@ -386,6 +394,7 @@ impl<'a> KernelPlan<'a> {
             }
         };
         if let Some((x1_slots, sq2)) = &self.relu_fast {
+            let (mut tdot, mut es) = (Vec::new(), Default::default());
             let mut th_scratch = if ntk.is_none() {
                 vec![0.0; nr]
             } else {
@@ -429,7 +438,12 @@ impl<'a> KernelPlan<'a> {
                 };
                 let v2 = &vars2[j * len..(j + 1) * len];
                 let s2 = &sq2[j * len..(j + 1) * len];
-                act_column(&self.rec, x1_slots, r0 + i_start, v2, s2, cv, sv, th);
+                match &self.elu_fast {
+                    Some(f) => elu_column(
+                        &self.rec, f, x1_slots, i0, j, v2, s2, cv, sv, th, &mut tdot, &mut es,
+                    ),
+                    None => act_column(&self.rec, x1_slots, r0 + i_start, v2, s2, cv, sv, th),
+                }
             }
             return;
         }

@@ -293,7 +293,7 @@ pub fn tilted(a1: f64, a2: f64, rho: f64, r: f64) -> f64 {
 /// Gauss–Legendre rule (positive half) for the scaled Drezner–Wesolowsky integral: the
 /// smallest of 6..20 nodes that reaches the rounding floor (~4 ulps) for all three tilts, by
 /// |rho| band and largest tilt (found by comparing with the rotated form, test `tune_dw_rules`).
-fn dw_rule(abs_rho: f64, amax: f64) -> &'static [(f64, f64)] {
+pub(crate) fn dw_rule(abs_rho: f64, amax: f64) -> &'static [(f64, f64)] {
     // (|rho| upper bound, nodes) per tilt class
     #[rustfmt::skip]
     const TABLE: [(f64, [(f64, usize); 7]); 5] = [

@@ -3,5 +3,7 @@
 
 pub mod bvn;
 pub mod dd;
+pub mod exp_simd;
 pub mod fastmath;
 pub mod normal;
+pub mod normal_simd;
