@@ -40,7 +40,7 @@ pub struct EnsembleReport {
 /// columns are counted by the job's basis plan, `8 n (k + m)` per step.)
 ///
 /// ```
-/// assert_eq!(ntk::jobs::ensemble_scale::ensemble_bytes(100, 10, 1, 2), 8.0 * (2000.0 + 100.0 + 2.0 * (1000.0 + 200.0)));
+/// assert_eq!(ntk::jobs::ensemble_scale::ensemble_bytes(100, 10, 1, 2), 8.0 * (2000.0 + 100.0 + 2.0 * (1100.0 + 200.0)));
 /// ```
 pub fn ensemble_bytes(n: usize, m: usize, k: usize, p: usize) -> f64 {
     let (n, m, k, p) = (n as f64, m as f64, k as f64, p as f64);
