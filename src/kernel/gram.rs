@@ -254,6 +254,7 @@ unsafe fn avx2_fma<const M: usize>(
 /// As [`avx2_fma`].
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
+#[allow(clippy::needless_range_loop)] // j indexes the broadcast and every accumulator row
 unsafe fn avx2_fma_loop<const M: usize>(
     kc: usize,
     a: [*const f64; MP],

@@ -106,7 +106,7 @@ pub fn ensemble(
     let scale = opts.loss.normaliser(n * (k + m)) / opts.loss.normaliser(n * k);
     let fopts = FlowOptions {
         learning_rate: opts.learning_rate * scale,
-        ..opts.clone()
+        ..*opts
     };
     let f = flow(theta, rhs.as_ref(), None, points, &fopts, solve, progress)?;
     let par = opts.par();
