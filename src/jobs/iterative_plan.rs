@@ -28,7 +28,9 @@ pub const MIN_BASIS: usize = 200;
 
 /// Bytes the solver needs besides the kernel storage and the Lanczos bases, for `n` training
 /// points, `k` outputs and `n_test` test points: the preconditioner (`n x rank`), per-point
-/// outputs and coefficients (`3 p n k`, `2 p n_test k`), and the inputs.
+/// outputs and coefficients (`3 p n k`, `2 p n_test k`), the inputs, and the products of CG
+/// and Lanczos side by side: CG's vectors (`6 n k`), the shared product's blocks and their
+/// copies (`8 n k`) and its scratch for `2k` columns (chunk partials and a copy of X).
 pub fn fixed_solver_bytes(job: &PredictJob<'_>, n: usize, k: usize, n_test: usize) -> f64 {
     let p = points_of(job).len() as f64;
     let (nf, kf) = (n as f64, k as f64);
@@ -42,7 +44,12 @@ pub fn fixed_solver_bytes(job: &PredictJob<'_>, n: usize, k: usize, n_test: usiz
         } => 8.0 * x_train.ncols() as f64 * (nf + x_test.map_or(0.0, |x| x.nrows() as f64)),
         KernelSource::Given(_) => 0.0,
     };
-    8.0 * (nf * rank + 3.0 * p * nf * kf + 2.0 * p * n_test as f64 * kf) + inputs
+    let partials = km::TileLayout::new(n, km::DEFAULT_TILE, job.chunks.max(1))
+        .map_or(nf * 2.0 * kf * job.chunks as f64, |l| {
+            l.partial_entries(2 * k) as f64
+        });
+    let products = 14.0 * nf * kf + partials + 2.0 * nf * kf;
+    8.0 * (nf * rank + 3.0 * p * nf * kf + 2.0 * p * n_test as f64 * kf + products) + inputs
 }
 
 /// Kernels the iterative job stores: the training kernel, and the NNGP prior beside an NTK

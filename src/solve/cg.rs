@@ -170,8 +170,10 @@ pub struct CgSolution {
     pub report: CgReport,
 }
 
-/// Progress callback: `(stage, done, total)`; `stage` is `cg` or `lanczos`, `total` the
-/// iteration limit (an upper bound: stages usually stop earlier).
+/// Progress callback: `(stage, done, total)`; `stage` is `cg` or `lanczos`. CG reports
+/// [`LOG_PROGRESS_UNITS`]-based progress in the logarithm of its worst stopping measure (its
+/// convergence is about linear there, so a linear ETA on it is meaningful); Lanczos reports
+/// steps against its basis limit (an upper bound: it usually stops earlier).
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -182,6 +184,32 @@ pub struct CgSolution {
 /// assert_eq!(calls.load(Ordering::Relaxed), 1);
 /// ```
 pub type Progress<'a> = Option<&'a (dyn Fn(&str, usize, usize) + Sync)>;
+
+/// The `total` of CG's progress reports: `done / total` is the fraction of the way, on a
+/// log scale, from the first worst measure `m0` to the tolerance.
+pub const LOG_PROGRESS_UNITS: usize = 1000;
+
+/// `LOG_PROGRESS_UNITS * ln(m0 / m) / ln(m0 / tol)`, within `0..LOG_PROGRESS_UNITS` (the last
+/// unit is only reported when the stage ends).
+///
+/// ```
+/// use ntk::solve::cg::log_progress;
+/// assert_eq!(log_progress(1.0, 1e-4, 1e-8), 500);
+/// assert_eq!(log_progress(1.0, 2.0, 1e-8), 0);
+/// assert_eq!(log_progress(1.0, 1e-9, 1e-8), 999);
+/// assert_eq!(log_progress(1e-9, 1e-9, 1e-8), 999);
+/// ```
+pub fn log_progress(m0: f64, m: f64, tol: f64) -> usize {
+    let last = LOG_PROGRESS_UNITS - 1;
+    if !(m0 > tol) {
+        return last;
+    }
+    if !(m > 0.0) {
+        return last;
+    }
+    let f = (m0 / m).ln() / (m0 / tol).ln();
+    ((f * LOG_PROGRESS_UNITS as f64).floor().max(0.0) as usize).min(last)
+}
 
 /// Solve `(K + ridge I) X = B` by block preconditioned CG (see the module docs).
 ///
@@ -261,15 +289,29 @@ pub(crate) fn run(
     let apply = |x: MatRef<'_, f64>| shifted_apply(k, ridge, x, par);
     let (mut ref_res, mut since) = (f64::INFINITY, 0usize);
     let mut stalled = false;
+    let mut m0 = None;
     loop {
         // columns meeting the rule on the recursive residual
+        let mut worst_measure = 0.0f64;
         for j in 0..nc {
             if !done[j] && !broken[j] {
                 let rn = norm(st.r.col_as_slice(j));
                 let xa2 =
                     col_dot(st.x.as_ref(), b, j) - dot(st.x.col_as_slice(j), st.r.col_as_slice(j));
-                done[j] = stop.measure(rn, bnorm[j], xa2) <= stop.tol();
+                let m = stop.measure(rn, bnorm[j], xa2);
+                done[j] = m <= stop.tol();
+                if !done[j] {
+                    worst_measure = worst_measure.max(m);
+                }
             }
+        }
+        // the first finite measure is the scale's origin (the energy rule's is infinite at x = 0)
+        if m0.is_none() && worst_measure.is_finite() && worst_measure > 0.0 {
+            m0 = Some(worst_measure);
+        }
+        if let Some(f) = progress {
+            let done = m0.map_or(0, |m0| log_progress(m0, worst_measure, stop.tol()));
+            f("cg", done, LOG_PROGRESS_UNITS);
         }
         let active = (0..nc).any(|j| !done[j] && !broken[j]);
         if !active || iterations >= opts.max_iter || stalled {
@@ -326,9 +368,6 @@ pub(crate) fn run(
             since += 1;
         }
         stalled = opts.stagnation > 0 && since >= opts.stagnation;
-        if let Some(f) = progress {
-            f("cg", iterations, opts.max_iter);
-        }
     }
 }
 

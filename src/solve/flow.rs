@@ -14,9 +14,11 @@
 //! preconditioner + CG (if `inf` is requested), Lanczos matrix functions (finite points).
 
 use super::SolveOptions;
+use super::batch::{self, LaneFn};
 use super::cg::{CgReport, Progress};
+use super::funcs::FunResult;
 use super::funcs::{FunLimits, LanczosReport, matrix_functions};
-use super::infinite::infinite;
+use super::infinite::{self, InfStage};
 use super::precond::PreconditionerReport;
 use super::spectrum::{SpectrumSummary, spectrum_summary};
 use super::vecops::fro;
@@ -28,6 +30,7 @@ use crate::kernel_matrix::KernelMatrix;
 use crate::{Error, Result};
 use faer::{Mat, MatRef};
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// How a point was computed.
@@ -263,7 +266,8 @@ pub fn flow(
     let mut out = Slots::new(np);
     let d0_norm = fro(d0.as_ref());
 
-    // t = infinity, and large finite times, from one CG solve
+    // t = infinity and large finite times from one CG solve; the other finite points by
+    // Lanczos, side by side with CG and sharing its products (batch.rs)
     let lo = ridge.max(spectrum.lambda_min_estimate / 10.0);
     // the identity for large t needs a rigorous lower bound on lambda_min: the ridge
     let negligible = |t: f64| {
@@ -271,100 +275,112 @@ pub fn flow(
         (t > 0.0 && t.is_finite() && q / (1.0 - q) <= 0.5 * solve.tol).then_some(q)
     };
     let wants_inf = points.iter().any(Point::is_infinite);
-    let large_t = points
-        .iter()
-        .any(|p| matches!(*p, Point::Time(t) if negligible(t).is_some()));
-    let inf = if wants_inf || large_t {
-        Some(infinite(
-            k,
-            ridge,
-            d0.as_ref(),
-            &spectrum,
-            lo,
-            solve,
-            par,
-            progress,
-        )?)
+    let by_cg =
+        |p: &Point| p.is_infinite() || matches!(*p, Point::Time(t) if negligible(t).is_some());
+    let prep = if points.iter().any(by_cg) {
+        Some(infinite::prepare(k, ridge, &spectrum, lo, solve)?)
     } else {
         None
     };
-    let mut inf_by_lanczos = false;
-    if let Some(st) = &inf {
-        stages.extend(st.stages.iter().cloned());
-        warnings.extend(st.warnings.iter().cloned());
-        match &st.sol {
-            Some(sol) => {
-                let est = energy_estimate(&sol.x, &sol.residual, d0.as_ref(), lo);
-                let est_t = fro(sol.residual.as_ref()) / d0_norm.max(f64::MIN_POSITIVE);
-                for (pi, p) in points.iter().enumerate() {
-                    let (e, et, m) = if p.is_infinite() {
-                        (est, est_t, PointMethod::ConjugateGradients)
-                    } else if let Some(q) =
-                        negligible(p.as_time()).filter(|_| matches!(p, Point::Time(_)))
-                    {
-                        (est + q / (1.0 - q), est_t + q, PointMethod::CgIdentity)
-                    } else {
-                        continue;
-                    };
-                    out.set(pi, sol.x.clone(), sol.residual.clone(), e, et, m);
-                }
-            }
-            None => inf_by_lanczos = wants_inf,
-        }
-    }
-    let lambda_lo = inf.as_ref().map(|_| lo);
-    let (cg_report, pre_report) = inf.map_or((None, None), |s| (s.report, s.pre));
-
-    // t = 0 exactly; finite points (and a singular t = inf) by Lanczos
-    let mut lz_points = Vec::new();
-    let mut lz_index = Vec::new();
+    let (prep, early) = match prep {
+        Some(Ok(p)) => (Some(p), None),
+        Some(Err(st)) => (None, Some(st)),
+        None => (None, None),
+    };
     for (pi, &p) in points.iter().enumerate() {
         if p.as_time() == 0.0 {
-            out.set(
-                pi,
-                Mat::zeros(n, y.ncols()),
-                d0.clone(),
-                0.0,
-                0.0,
-                PointMethod::Exact,
-            );
-        } else if out.coef[pi].is_none() && (!p.is_infinite() || inf_by_lanczos) {
-            lz_points.push(p);
-            lz_index.push(pi);
+            let zero = Mat::zeros(n, y.ncols());
+            out.set(pi, zero, d0.clone(), 0.0, 0.0, PointMethod::Exact);
         }
     }
-    let mut lz_report = None;
-    if !lz_points.is_empty() {
-        let t3 = Instant::now();
-        let lim = FunLimits {
-            tol: solve.tol,
-            max_basis: solve.max_basis,
-            check_every: solve.check_every,
-        };
-        let r = matrix_functions(
-            k,
+    let lz_first: Vec<usize> = (0..np)
+        .filter(|&pi| points[pi].as_time() != 0.0)
+        .filter(|&pi| {
+            if prep.is_some() {
+                !by_cg(&points[pi])
+            } else {
+                !points[pi].is_infinite() || early.is_some()
+            }
+        })
+        .collect();
+    let lim = FunLimits {
+        tol: solve.tol,
+        max_basis: solve.max_basis,
+        check_every: solve.check_every,
+    };
+    let lz_run = |op: &dyn KernelMatrix, idx: &[usize], progress: Progress<'_>| {
+        let pts: Vec<Point> = idx.iter().map(|&pi| points[pi]).collect();
+        matrix_functions(
+            op,
             ridge,
             d0.as_ref(),
-            &lz_points,
+            &pts,
             rate,
             spectrum.cutoff,
             lim,
             par,
             progress,
-        )?;
-        stages.push(stage("lanczos", t3));
-        for (q, &pi) in lz_index.iter().enumerate() {
-            out.set(
-                pi,
-                r.coef[q].clone(),
-                r.resid[q].clone(),
-                r.est_coef[q],
-                r.est_train[q],
-                PointMethod::Lanczos,
-            );
-        }
-        lz_report = Some(r.report);
+        )
+    };
+    let (inf, lz, side_stages) = side_by_side(
+        k,
+        par,
+        prep.map(|p| {
+            let (d0r, spec) = (d0.as_ref(), &spectrum);
+            move |op: &dyn KernelMatrix, pr: Progress<'_>| {
+                infinite::run_cg(op, ridge, d0r, p, spec, par, pr)
+            }
+        }),
+        (!lz_first.is_empty())
+            .then_some(|op: &dyn KernelMatrix, pr: Progress<'_>| lz_run(op, &lz_first, pr)),
+        progress,
+    );
+    stages.extend(
+        early
+            .iter()
+            .chain(inf.as_ref().and_then(|r| r.as_ref().ok()))
+            .flat_map(|st| st.stages.iter().cloned()),
+    );
+    stages.extend(side_stages);
+    let inf = inf.transpose()?.or(early);
+    let mut lz_reports = Vec::new();
+    if let Some(r) = lz.transpose()? {
+        set_lanczos(&mut out, &lz_first, &r);
+        lz_reports.push(r.report);
     }
+    if let Some(st) = &inf {
+        warnings.extend(st.warnings.iter().cloned());
+        if let Some(sol) = &st.sol {
+            let est = energy_estimate(&sol.x, &sol.residual, d0.as_ref(), lo);
+            let est_t = fro(sol.residual.as_ref()) / d0_norm.max(f64::MIN_POSITIVE);
+            for (pi, p) in points.iter().enumerate() {
+                let (e, et, m) = if p.is_infinite() {
+                    (est, est_t, PointMethod::ConjugateGradients)
+                } else if let Some(q) =
+                    negligible(p.as_time()).filter(|_| matches!(p, Point::Time(_)))
+                {
+                    (est + q / (1.0 - q), est_t + q, PointMethod::CgIdentity)
+                } else {
+                    continue;
+                };
+                out.set(pi, sol.x.clone(), sol.residual.clone(), e, et, m);
+            }
+        }
+    }
+    // CG found the kernel singular: t = inf (the pseudo-inverse) and the large times by Lanczos
+    let rest: Vec<usize> = (0..np)
+        .filter(|&pi| out.coef[pi].is_none() && (!points[pi].is_infinite() || wants_inf))
+        .collect();
+    if !rest.is_empty() {
+        let t3 = Instant::now();
+        let r = lz_run(k, &rest, progress)?;
+        stages.push(stage("lanczos", t3));
+        set_lanczos(&mut out, &rest, &r);
+        lz_reports.push(r.report);
+    }
+    let lambda_lo = inf.as_ref().map(|_| lo);
+    let (cg_report, pre_report) = inf.map_or((None, None), |s| (s.report, s.pre));
+    let lz_report = lz_reports.pop();
 
     let diagnostics = SolveDiagnostics {
         spectrum,
@@ -379,6 +395,102 @@ pub fn flow(
         stages,
     };
     out.finish(points, y, opts, diagnostics, warnings)
+}
+
+/// Store Lanczos results for the points `idx` (in the order they were computed).
+fn set_lanczos(out: &mut Slots, idx: &[usize], r: &FunResult) {
+    for (q, &pi) in idx.iter().enumerate() {
+        out.set(
+            pi,
+            r.coef[q].clone(),
+            r.resid[q].clone(),
+            r.est_coef[q],
+            r.est_train[q],
+            PointMethod::Lanczos,
+        );
+    }
+}
+
+/// CG and Lanczos (either may be absent) side by side, sharing products (batch.rs), with
+/// their progress (Lanczos' only once CG is done, so that a display shows one stage at a
+/// time) and the stage times: `cg+lanczos` while both run, then the one left.
+fn side_by_side<C, L>(
+    k: &dyn KernelMatrix,
+    par: faer::Par,
+    cg: Option<C>,
+    lz: Option<L>,
+    progress: Progress<'_>,
+) -> (
+    Option<Result<InfStage>>,
+    Option<Result<FunResult>>,
+    Vec<StageTime>,
+)
+where
+    C: FnOnce(&dyn KernelMatrix, Progress<'_>) -> Result<InfStage> + Send,
+    L: FnOnce(&dyn KernelMatrix, Progress<'_>) -> Result<FunResult> + Send,
+{
+    enum Out {
+        Cg(Result<InfStage>, Instant),
+        Lz(Result<FunResult>, Instant),
+    }
+    let both = cg.is_some() && lz.is_some();
+    let cg_done = AtomicBool::new(!both);
+    let quiet_lz = |s: &str, d: usize, t: usize| {
+        if cg_done.load(Ordering::Relaxed) {
+            if let Some(f) = progress {
+                f(s, d, t)
+            }
+        }
+    };
+    let lz_progress: Progress<'_> = if both && progress.is_some() {
+        Some(&quiet_lz)
+    } else {
+        progress
+    };
+    let mut lanes: Vec<LaneFn<'_, Out>> = Vec::new();
+    if let Some(c) = cg {
+        let cg_done = &cg_done;
+        lanes.push(Box::new(move |op| {
+            let r = c(op, progress);
+            cg_done.store(true, Ordering::Relaxed);
+            Out::Cg(r, Instant::now())
+        }));
+    }
+    if let Some(l) = lz {
+        lanes.push(Box::new(move |op| {
+            Out::Lz(l(op, lz_progress), Instant::now())
+        }));
+    }
+    let t0 = Instant::now();
+    let (mut cg_out, mut lz_out, mut ends) = (None, None, Vec::new());
+    for o in batch::side_by_side(k, par, lanes) {
+        match o {
+            Out::Cg(r, t) => {
+                cg_out = Some(r);
+                ends.push(("cg", t));
+            }
+            Out::Lz(r, t) => {
+                lz_out = Some(r);
+                ends.push(("lanczos", t));
+            }
+        }
+    }
+    ends.sort_by_key(|e| e.1);
+    let mut stages = Vec::new();
+    let mut from = t0;
+    for (i, &(name, t)) in ends.iter().enumerate() {
+        let name = if i == 0 && ends.len() == 2 {
+            "cg+lanczos"
+        } else {
+            name
+        };
+        stages.push(StageTime {
+            stage: name.into(),
+            seconds: t.duration_since(from).as_secs_f64(),
+        });
+        from = t;
+    }
+    (cg_out, lz_out, stages)
 }
 
 fn stage(name: &str, t: Instant) -> StageTime {

@@ -26,21 +26,27 @@ pub(crate) struct InfStage {
     pub stages: Vec<StageTime>,
 }
 
-/// Solve `A c = d0` (see the module docs).
+/// What CG needs, made before it runs (the preconditioner is built on the caller's thread,
+/// because building it reads kernel columns, which only products may share; see batch.rs).
+pub(crate) struct CgPrep {
+    pre: Option<Preconditioner>,
+    stop: Stop,
+    cgo: cg::CgOptions,
+    st: InfStage,
+}
+
+/// The preconditioner and stopping rule of the stage, or the finished stage when the kernel
+/// is found singular first (then `t = inf` goes to the pseudo-inverse).
 ///
 /// # Errors
-/// [`Error::Numerical`] if CG does not converge with a ridge (or is not singular-looking).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn infinite(
+/// As [`Preconditioner::pivoted_cholesky`].
+pub(crate) fn prepare(
     k: &dyn KernelMatrix,
     ridge: f64,
-    d0: MatRef<'_, f64>,
     spectrum: &SpectrumSummary,
     lambda_lo: f64,
     solve: &SolveOptions,
-    par: Par,
-    progress: Progress<'_>,
-) -> Result<InfStage> {
+) -> Result<std::result::Result<CgPrep, InfStage>> {
     let n = k.n();
     let mut st = InfStage {
         sol: None,
@@ -49,21 +55,12 @@ pub(crate) fn infinite(
         warnings: Vec::new(),
         stages: Vec::new(),
     };
-    let singular_msg = |why: String| {
-        format!(
-            "the training kernel is singular or nearly so ({why}): t = inf uses the \
-             pseudo-inverse (Lanczos, eigenvalues <= {:.3e} = n eps lambda_max treated as 0); \
-             the residual in null modes is never learned. A ridge (--diag-reg) makes K positive \
-             definite",
-            spectrum.cutoff
-        )
-    };
     if ridge == 0.0 && spectrum.lambda_min_estimate <= spectrum.cutoff {
-        st.warnings.push(singular_msg(format!(
-            "smallest Ritz value {:.3e}",
-            spectrum.lambda_min_estimate
-        )));
-        return Ok(st);
+        st.warnings.push(singular_msg(
+            spectrum,
+            format!("smallest Ritz value {:.3e}", spectrum.lambda_min_estimate),
+        ));
+        return Ok(Err(st));
     }
     let t1 = Instant::now();
     let rank = solve
@@ -84,13 +81,12 @@ pub(crate) fn infinite(
         .as_ref()
         .filter(|p| ridge == 0.0 && p.report().exhausted && p.rank() < n)
     {
-        st.warnings.push(singular_msg(format!(
-            "numerical rank {} of {n} by pivoted Cholesky",
-            p.rank()
-        )));
-        return Ok(st);
+        st.warnings.push(singular_msg(
+            spectrum,
+            format!("numerical rank {} of {n} by pivoted Cholesky", p.rank()),
+        ));
+        return Ok(Err(st));
     }
-    let t2 = Instant::now();
     let stop = Stop::Energy {
         tol: solve.tol,
         lambda_lo,
@@ -99,11 +95,40 @@ pub(crate) fn infinite(
     if ridge == 0.0 && cgo.stagnation == 0 {
         cgo.stagnation = 100; // a singular K stagnates: fall back early
     }
+    Ok(Ok(CgPrep { pre, stop, cgo, st }))
+}
+
+fn singular_msg(spectrum: &SpectrumSummary, why: String) -> String {
+    format!(
+        "the training kernel is singular or nearly so ({why}): t = inf uses the \
+         pseudo-inverse (Lanczos, eigenvalues <= {:.3e} = n eps lambda_max treated as 0); \
+         the residual in null modes is never learned. A ridge (--diag-reg) makes K positive \
+         definite",
+        spectrum.cutoff
+    )
+}
+
+/// Solve `A c = d0` by PCG as prepared (see the module docs).
+///
+/// # Errors
+/// [`Error::Numerical`] if CG does not converge with a ridge (or is not singular-looking).
+pub(crate) fn run_cg(
+    k: &dyn KernelMatrix,
+    ridge: f64,
+    d0: MatRef<'_, f64>,
+    prep: CgPrep,
+    spectrum: &SpectrumSummary,
+    par: Par,
+    progress: Progress<'_>,
+) -> Result<InfStage> {
+    let CgPrep {
+        pre,
+        stop,
+        cgo,
+        mut st,
+    } = prep;
+    let solve_tol = stop.tol();
     let sol = cg::run(k, ridge, d0, pre.as_ref(), stop, &cgo, par, progress)?;
-    st.stages.push(StageTime {
-        stage: "cg".into(),
-        seconds: t2.elapsed().as_secs_f64(),
-    });
     st.report = Some(sol.report.clone());
     let measures = || {
         sol.report
@@ -115,11 +140,14 @@ pub(crate) fn infinite(
     if sol.report.converged {
         st.sol = Some(sol);
     } else if ridge == 0.0 {
-        st.warnings.push(singular_msg(format!(
-            "conjugate gradients stagnated after {} iterations at stopping measures {:?}",
-            sol.report.iterations,
-            measures()
-        )));
+        st.warnings.push(singular_msg(
+            spectrum,
+            format!(
+                "conjugate gradients stagnated after {} iterations at stopping measures {:?}",
+                sol.report.iterations,
+                measures()
+            ),
+        ));
     } else {
         return Err(Error::Numerical(format!(
             "conjugate gradients did not converge at t = inf in {} iterations (stopping measures \
@@ -127,7 +155,7 @@ pub(crate) fn infinite(
              the iteration limit, or add a larger ridge",
             sol.report.iterations,
             measures(),
-            solve.tol,
+            solve_tol,
             sol.report
                 .relative_residual
                 .iter()

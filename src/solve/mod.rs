@@ -29,6 +29,7 @@
 //! # Ok::<(), ntk::Error>(())
 //! ```
 
+mod batch;
 pub mod cg;
 mod ensemble;
 pub mod flow;

@@ -74,8 +74,9 @@ impl Stages {
             b.set(done as u64);
         } else if total > 0 && st.stage_start.elapsed().as_secs_f64() > 5.0 {
             let tenth = 10 * done / total;
-            // a line per 10% of the stage, and at least one a minute (iterative stages
-            // report against their iteration limit, which they rarely reach)
+            // a line per 10% of the stage, and at least one a minute (CG reports progress on
+            // the log of its residual, Lanczos against its basis limit, which it rarely
+            // reaches)
             if tenth > st.last_tenth || st.last_line.elapsed().as_secs_f64() > 60.0 {
                 st.last_tenth = tenth;
                 st.last_line = Instant::now();
