@@ -90,6 +90,33 @@ fn packed_apply_equals_dense_apply_bitwise_for_odd_sizes_and_threads() {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    /// The contract's column independence: each column of `K [X_1 | X_2]` has the bits of
+    /// its own product, for any split, widths and storage (what batched solvers rely on).
+    #[test]
+    fn columns_are_independent_of_the_columns_beside_them(
+        n in 1usize..140, b in 3usize..40, k1 in 1usize..9, k2 in 1usize..9, seed in 0u64..1000,
+    ) {
+        let d = sym(n, seed);
+        let dense = Dense::new(d.clone()).unwrap();
+        let p64 = Packed::<f64>::from_dense(d.as_ref(), b).unwrap();
+        let p32 = Packed::<f32>::from_dense(d.as_ref(), b).unwrap();
+        let x = block(n, k1 + k2, seed + 1);
+        for m in [&dense as &dyn KernelMatrix, &p64, &p32] {
+            let whole = apply(m, x.as_ref(), Par::rayon(2));
+            let left = apply(m, x.as_ref().subcols(0, k1), Par::Seq);
+            let right = apply(m, x.as_ref().subcols(k1, k2), Par::rayon(3));
+            prop_assert_eq!(whole.as_ref().subcols(0, k1).to_owned(), left);
+            prop_assert_eq!(whole.as_ref().subcols(k1, k2).to_owned(), right);
+            for j in 0..k1 + k2 {
+                let one = apply(m, x.as_ref().subcols(j, 1), Par::Seq);
+                prop_assert_eq!(whole.as_ref().subcols(j, 1).to_owned(), one);
+            }
+        }
+    }
+}
+
 #[test]
 fn packed_apply_matches_a_naive_loop_to_the_rounding_bound() {
     for &(n, b) in &[(1, 4), (9, 4), (64, 8), (301, 32), (520, 256)] {

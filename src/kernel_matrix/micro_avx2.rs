@@ -28,6 +28,9 @@ use std::arch::x86_64::*;
 /// Tile columns per strip.
 const STRIP: usize = 64;
 
+/// How far ahead (bytes) the rows half prefetches.
+const PREFETCH_AHEAD: usize = 128 * 1024;
+
 /// Four consecutive entries widened to f64.
 #[inline(always)]
 unsafe fn load4<T: Entry>(p: *const T) -> __m256d {
@@ -154,6 +157,9 @@ unsafe fn rows<T: Entry, const M: usize, const R: usize>(
             std::array::from_fn(|v| std::array::from_fn(|l| _mm256_loadu_pd(yi[l].add(4 * v))));
         for j in 0..cs {
             let col = ap.add(j * lda);
+            // a hint, no effect on the results: while this strip is read from L2, bring the
+            // next bytes of the stored triangle (the next strip) towards the cache
+            _mm_prefetch::<_MM_HINT_T1>((col as *const i8).wrapping_add(PREFETCH_AHEAD));
             let av: [__m256d; R] = std::array::from_fn(|v| load4(col.add(4 * v)));
             for l in 0..M {
                 let b = _mm256_broadcast_sd(&*xj[l].add(j));

@@ -12,6 +12,9 @@
 //! - `apply` is **bitwise deterministic**: the same inputs give the same output bits for any
 //!   `par` (thread count). Summation order is fixed by the storage layout, never by which
 //!   thread ran which part.
+//! - Columns are **independent**: column `j` of `K X` has the same bits whatever the other
+//!   columns of `X` are, and however many there are (so products of different solvers can be
+//!   batched into one pass, `crate::solve`'s side-by-side stages).
 //! - Products are accumulated in f64 even when entries are stored in f32.
 //! - The operator is the kernel as stored: no ridge. Solvers add shifts `(K + r I)` themselves.
 //!
