@@ -397,6 +397,12 @@ fn progress_reports_each_iterative_stage() {
     // CG and Lanczos run side by side; Lanczos reports only once CG is done, so a display
     // shows one stage at a time
     assert!(seen.iter().all(|c| c.1 <= c.2), "done > total");
+    let announced: Vec<&str> = seen
+        .iter()
+        .filter(|s| s.2 == 1)
+        .map(|s| s.0.as_str())
+        .collect();
+    assert_eq!(announced[..2], ["spectrum", "preconditioner"]);
     let first_lanczos = seen.iter().position(|s| s.0 == "lanczos");
     let last_cg = seen.iter().rposition(|s| s.0 == "cg").unwrap();
     assert!(
@@ -447,8 +453,10 @@ fn progress_reports_each_iterative_stage() {
     .unwrap();
     let seen = seen.into_inner().unwrap();
     let steps = r.diagnostics.lanczos.as_ref().unwrap().steps;
-    assert_eq!(seen.len(), steps);
-    assert!(seen.iter().all(|s| s.0 == "lanczos" && s.1 <= s.2));
+    // the spectrum stage announces itself, then every Lanczos step reports
+    assert_eq!(seen[0], ("spectrum".to_string(), 0, 1));
+    assert_eq!(seen.len(), steps + 1);
+    assert!(seen[1..].iter().all(|s| s.0 == "lanczos" && s.1 <= s.2));
     let stages: Vec<&str> = r
         .diagnostics
         .stages

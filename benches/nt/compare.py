@@ -167,6 +167,42 @@ class Bench:
                               ntk_rss_mb=max(ours["rss"]), nt_rss_mb=max(theirs["rss"]), max_rel_diff=float("nan")))
         self.report()
 
+    def predict_outputs(self, n, outputs=10, ntimes=10):
+        """Issue 8's case: n training points, `outputs` targets, `ntimes` times (0 and a log
+        grid to 1e4, as nt_worker's --ntimes), ntk's dense and iterative solvers against
+        gradient_descent_mse, and the largest relative difference of the train predictions."""
+        x = self.data(n, d=64, seed=3)
+        kpath = self.tmp / f"k_{n}.npy"
+        ypath = self.tmp / f"y_{n}_{outputs}.npy"
+        if not kpath.exists():
+            xx = np.load(x)
+            np.save(kpath, xx @ xx.T / 64 + 1e-3 * np.eye(n))
+        if not ypath.exists():
+            xx = np.load(x)
+            np.save(ypath, np.sin(xx[:, :outputs]))
+        times = ",".join(["0"] + [f"{t:.17g}" for t in np.logspace(-2, 4, ntimes - 1)])
+        nt_out = self.tmp / "nt_fx.npy"
+        for solver in ["dense", "iterative"]:
+            ours = {"wall": [], "inproc": [], "rss": []}
+            theirs = {"inproc": [], "rss": []}
+            for rep in range(self.a.reps):
+                out = self.tmp / "pred.json"
+                fx = self.tmp / "fx_train.npy"
+                wall, rss, _ = run([self.a.ntk, "predict", "--ntk-train", kpath, "--y-train", ypath, "--lr", "1",
+                                    "--loss", "mean", "--times", times, "--solver", solver, "--out", out,
+                                    "--fx-train-out", fx, "--threads", str(self.threads)])
+                ours["wall"].append(wall); ours["rss"].append(rss)
+                ours["inproc"].append(json.loads(out.read_text())["seconds"])
+                r, rss = self.nt("predict", "--kernel", kpath, "--y", ypath, "--ntimes", ntimes, "--reps", 0,
+                                 "--out", nt_out)
+                theirs["inproc"].append(r["time_s"]); theirs["rss"].append(rss)
+            agree = rel(np.load(nt_out), np.load(fx))
+            self.rows.append(dict(case=f"gradient flow n={n}, {outputs} outputs, {ntimes} times, ntk {solver}",
+                                  ntk_inproc=med(ours["inproc"]), nt_inproc=med(theirs["inproc"]),
+                                  ntk_wall=med(ours["wall"]), nt_wall=float("nan"),
+                                  ntk_rss_mb=max(ours["rss"]), nt_rss_mb=max(theirs["rss"]), max_rel_diff=agree))
+            self.report()
+
     def report(self):
         out = ROOT / "target" / "nt-bench"
         out.mkdir(parents=True, exist_ok=True)
@@ -212,6 +248,8 @@ def main():
     if want("predict"):
         for n in ([1000] if a.quick else [2000, 4000]):
             b.predict(n)
+    if want("predict") or want("predict-outputs"):
+        b.predict_outputs(1000 if a.quick else 4000)
     if want("selu"):
         for deg in ([10] if a.quick else [10, 25]):
             b.analytic("selu", 1000 if a.quick else 2000, w=1.0, b=0.0, deg=deg)

@@ -254,6 +254,13 @@ pub fn flow(
     let mut warnings = Vec::new();
 
     let t0 = Instant::now();
+    // stages without progress of their own announce themselves (a display then times them)
+    let announce = |stage: &str| {
+        if let Some(f) = progress {
+            f(stage, 0, 1)
+        }
+    };
+    announce("spectrum");
     let spectrum = spectrum_summary(k, ridge, solve.spectrum_iter, par)?;
     stages.push(stage("spectrum", t0));
     let max_lr = opts.loss.max_learning_rate(spectrum.lambda_max, nk)?;
@@ -278,6 +285,7 @@ pub fn flow(
     let by_cg =
         |p: &Point| p.is_infinite() || matches!(*p, Point::Time(t) if negligible(t).is_some());
     let prep = if points.iter().any(by_cg) {
+        announce("preconditioner");
         Some(infinite::prepare(k, ridge, &spectrum, lo, solve)?)
     } else {
         None

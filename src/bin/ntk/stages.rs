@@ -81,12 +81,17 @@ impl Stages {
                 st.last_tenth = tenth;
                 st.last_line = Instant::now();
                 let el = st.stage_start.elapsed().as_secs_f64();
-                let eta = el * (total - done.min(total)) as f64 / done.max(1) as f64;
-                eprintln!(
-                    "[{:7.1} s] {stage}: {done}/{total} ({}%), eta {eta:.0} s",
-                    self.start.elapsed().as_secs_f64(),
-                    10 * tenth
-                );
+                let now = self.start.elapsed().as_secs_f64();
+                if done == 0 {
+                    // a stage that only announced itself (no measure of its progress)
+                    eprintln!("[{now:7.1} s] {stage}: running for {el:.0} s");
+                } else {
+                    let eta = el * (total - done.min(total)) as f64 / done as f64;
+                    eprintln!(
+                        "[{now:7.1} s] {stage}: {done}/{total} ({}%), eta {eta:.0} s",
+                        10 * tenth
+                    );
+                }
             }
         }
     }
