@@ -121,6 +121,32 @@ fn iterative_matches_dense_on_the_fashion_sample() {
 }
 
 #[test]
+fn the_nystrom_preconditioner_gives_the_same_predictions_to_the_tolerance() {
+    let dir = tmp("nystrom");
+    let (jd, td, rd) = run_sample(&dir, "dense", &[]);
+    let (jn, tn, rn) = run_sample(
+        &dir,
+        "iterative",
+        &["--preconditioner", "nystrom", "--seed", "4"],
+    );
+    let _ = jd;
+    for (what, a, b) in [("test", &tn, &td), ("train", &rn, &rd)] {
+        for (p, e) in per_point(a, b, 6).iter().enumerate() {
+            assert!(*e <= 1e-8, "{what} outputs at point {p}: {e:e}");
+        }
+    }
+    // what was built is recorded with the output, and the command line with its seed
+    let p = &jn["diagnostics"]["preconditioner"];
+    assert_eq!(p["kind"], "randomized-nystrom", "{p}");
+    assert!(
+        jn["command"].to_string().contains("--seed"),
+        "{}",
+        jn["command"]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn f32_storage_is_within_its_stated_bound() {
     let dir = tmp("f32");
     let (j, t32, _) = run_sample(&dir, "iterative", &["--storage", "f32", "--tol", "1e-6"]);
@@ -296,6 +322,8 @@ fn dense_only_options_and_bad_flags_are_usage_errors() {
     base(&["--solver", "fast"]).assert().code(2);
     base(&["--memory-limit", "lots"]).assert().code(2);
     base(&["--storage", "f16"]).assert().code(2);
+    base(&["--preconditioner", "jacobi"]).assert().code(2);
+    base(&["--preconditioner-rank", "-3"]).assert().code(2);
     base(&["--solver", "iterative", "--tol", "0"])
         .assert()
         .code(2);

@@ -181,13 +181,24 @@ fn check(
     opts: &FlowOptions,
     tol: f64,
 ) -> solve::IterativeFlow {
-    let k = case.k();
-    let kt = case.kt();
-    let dk = Dense::new(k.clone()).unwrap();
     let sopts = SolveOptions {
         tol,
         ..Default::default()
     };
+    check_with(name, case, points, opts, sopts)
+}
+
+fn check_with(
+    name: &str,
+    case: &Case,
+    points: &[Point],
+    opts: &FlowOptions,
+    sopts: SolveOptions,
+) -> solve::IterativeFlow {
+    let tol = sopts.tol;
+    let k = case.k();
+    let kt = case.kt();
+    let dk = Dense::new(k.clone()).unwrap();
     let it = solve::flow(
         &dk,
         case.y.as_ref(),
@@ -317,6 +328,33 @@ fn digits_ntk_with_relative_ridge_and_sum_loss() {
     let it = check("digits ridge", &case, &all_points(), &opts, 1e-8);
     assert_eq!(it.methods[6], PointMethod::ConjugateGradients);
     assert_eq!(it.methods[0], PointMethod::Exact);
+}
+
+#[test]
+fn randomized_nystrom_preconditioner_on_the_digits_ntk_and_ill_conditioned_spectra() {
+    use ntk::solve::precond::PreconditionerKind;
+    let sopts = SolveOptions {
+        preconditioner: PreconditionerKind::RandomizedNystrom,
+        preconditioner_seed: 3,
+        ..Default::default()
+    };
+    let opts = FlowOptions {
+        learning_rate: 0.01,
+        ridge: Ridge::Relative(1e-4),
+        ..Default::default()
+    };
+    let case = digits_case(150, 30, 3);
+    let it = check_with("digits nystrom", &case, &all_points(), &opts, sopts);
+    assert_eq!(it.methods[6], PointMethod::ConjugateGradients);
+    // (fewer iterations than the pivoted columns is a property at scale, measured in
+    // docs/benchmarks.md, not at n = 150: 37 against 36 here)
+    // condition 1e6 with a ridge: CG with the sketch agrees with the dense path
+    let case = synthetic_case(160, 20, 1e6, 2, 9);
+    let opts = FlowOptions {
+        ridge: Ridge::Absolute(1e-4),
+        ..Default::default()
+    };
+    check_with("synthetic nystrom", &case, &all_points(), &opts, sopts);
 }
 
 #[test]

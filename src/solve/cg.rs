@@ -201,10 +201,10 @@ pub const LOG_PROGRESS_UNITS: usize = 1000;
 /// ```
 pub fn log_progress(m0: f64, m: f64, tol: f64) -> usize {
     let last = LOG_PROGRESS_UNITS - 1;
-    if !(m0 > tol) {
-        return last;
-    }
-    if !(m > 0.0) {
+    // m0 <= tol, m <= 0 or NaN: nothing left to show
+    if m0.partial_cmp(&tol) != Some(std::cmp::Ordering::Greater)
+        || m.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+    {
         return last;
     }
     let f = (m0 / m).ln() / (m0 / tol).ln();

@@ -286,7 +286,7 @@ pub fn flow(
         |p: &Point| p.is_infinite() || matches!(*p, Point::Time(t) if negligible(t).is_some());
     let prep = if points.iter().any(by_cg) {
         announce("preconditioner");
-        Some(infinite::prepare(k, ridge, &spectrum, lo, solve)?)
+        Some(infinite::prepare(k, ridge, &spectrum, lo, solve, par)?)
     } else {
         None
     };
@@ -438,7 +438,7 @@ where
     L: FnOnce(&dyn KernelMatrix, Progress<'_>) -> Result<FunResult> + Send,
 {
     enum Out {
-        Cg(Result<InfStage>, Instant),
+        Cg(Box<Result<InfStage>>, Instant),
         Lz(Result<FunResult>, Instant),
     }
     let both = cg.is_some() && lz.is_some();
@@ -461,7 +461,7 @@ where
         lanes.push(Box::new(move |op| {
             let r = c(op, progress);
             cg_done.store(true, Ordering::Relaxed);
-            Out::Cg(r, Instant::now())
+            Out::Cg(Box::new(r), Instant::now())
         }));
     }
     if let Some(l) = lz {
@@ -474,7 +474,7 @@ where
     for o in batch::side_by_side(k, par, lanes) {
         match o {
             Out::Cg(r, t) => {
-                cg_out = Some(r);
+                cg_out = Some(*r);
                 ends.push(("cg", t));
             }
             Out::Lz(r, t) => {

@@ -9,7 +9,7 @@
 use super::SolveOptions;
 use super::cg::{self, CgReport, CgSolution, Progress, Stop};
 use super::flow::StageTime;
-use super::precond::{Preconditioner, PreconditionerReport, default_rank};
+use super::precond::{Preconditioner, PreconditionerKind, PreconditionerReport, default_rank};
 use super::spectrum::SpectrumSummary;
 use crate::kernel_matrix::KernelMatrix;
 use crate::{Error, Result};
@@ -46,6 +46,7 @@ pub(crate) fn prepare(
     spectrum: &SpectrumSummary,
     lambda_lo: f64,
     solve: &SolveOptions,
+    par: Par,
 ) -> Result<std::result::Result<CgPrep, InfStage>> {
     let n = k.n();
     let mut st = InfStage {
@@ -67,10 +68,18 @@ pub(crate) fn prepare(
         .preconditioner_rank
         .unwrap_or_else(|| default_rank(n))
         .min(n);
-    let pre = if rank > 0 {
-        Some(Preconditioner::pivoted_cholesky(k, rank, ridge)?)
-    } else {
-        None
+    let pre = match (rank, solve.preconditioner) {
+        (0, _) => None,
+        (_, PreconditionerKind::PivotedCholesky) => {
+            Some(Preconditioner::pivoted_cholesky(k, rank, ridge)?)
+        }
+        (_, PreconditionerKind::RandomizedNystrom) => Some(Preconditioner::randomized_nystrom(
+            k,
+            rank,
+            ridge,
+            solve.preconditioner_seed,
+            par,
+        )?),
     };
     st.stages.push(StageTime {
         stage: "preconditioner".into(),

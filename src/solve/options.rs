@@ -5,6 +5,7 @@
 //! (see `docs/solvers.md` for what that means for predictions).
 
 use super::cg::CgOptions;
+use super::precond::PreconditionerKind;
 use crate::{Error, Result};
 use serde::Serialize;
 
@@ -28,6 +29,10 @@ pub struct SolveOptions {
     ///
     /// [`default_rank`]: super::precond::default_rank
     pub preconditioner_rank: Option<usize>,
+    /// How the preconditioner is built (default pivoted Cholesky).
+    pub preconditioner: PreconditionerKind,
+    /// Seed of the randomized Nystrom preconditioner's test matrix (default 0).
+    pub preconditioner_seed: u64,
     /// CG limits (t = infinity).
     pub cg: CgOptions,
     /// Most Lanczos vectors per output column for finite times (memory `8 n k max_basis`).
@@ -43,6 +48,8 @@ impl Default for SolveOptions {
         SolveOptions {
             tol: DEFAULT_TOL,
             preconditioner_rank: None,
+            preconditioner: PreconditionerKind::PivotedCholesky,
+            preconditioner_seed: 0,
             cg: CgOptions::default(),
             max_basis: 1000,
             check_every: 8,

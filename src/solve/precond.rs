@@ -29,6 +29,39 @@ use serde::Serialize;
 /// 10k Fashion-MNIST NTK).
 pub const MAX_DEFAULT_RANK: usize = 500;
 
+/// How the low-rank approximation `K ~ U diag(lambda) U^T` of the preconditioner is found.
+///
+/// ```
+/// use ntk::solve::precond::PreconditionerKind;
+/// assert_eq!(PreconditionerKind::parse("nystrom"), Some(PreconditionerKind::RandomizedNystrom));
+/// assert_eq!(PreconditionerKind::default(), PreconditionerKind::PivotedCholesky);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PreconditionerKind {
+    /// Pivoted partial Cholesky: `rank` kernel columns, no products (the default).
+    #[default]
+    PivotedCholesky,
+    /// Randomized Nystrom (Frangella, Tropp & Udell 2023, Algorithm 2.1): `K Omega` for a
+    /// seeded Gaussian `Omega` with `rank` columns (`rank / 32` passes over the kernel), a
+    /// near-optimal rank-`rank` approximation of the top of the spectrum.
+    RandomizedNystrom,
+}
+
+impl PreconditionerKind {
+    /// `pivoted-cholesky` / `cholesky`, or `nystrom` / `randomized-nystrom`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "pivoted-cholesky" | "cholesky" => Some(PreconditionerKind::PivotedCholesky),
+            "nystrom" | "randomized-nystrom" => Some(PreconditionerKind::RandomizedNystrom),
+            _ => None,
+        }
+    }
+}
+
+/// Columns of `Omega` per product while sketching `K Omega`.
+const SKETCH_BLOCK: usize = 32;
+
 /// The default preconditioner rank for `n` points: `min(500, max(1, n / 10))`.
 ///
 /// ```
@@ -44,12 +77,16 @@ pub fn default_rank(n: usize) -> usize {
 /// What was built: rank, pivots' quality and memory.
 ///
 /// ```
-/// let r = ntk::solve::PreconditionerReport { rank: 2, requested_rank: 3, exhausted: true,
-///     trace_error: 0.0, trace: 5.0, shift: 0.0, bytes: 32 };
+/// use ntk::solve::precond::PreconditionerKind;
+/// let r = ntk::solve::PreconditionerReport { kind: PreconditionerKind::PivotedCholesky,
+///     rank: 2, requested_rank: 3, exhausted: true, trace_error: 0.0, trace: 5.0, shift: 0.0,
+///     bytes: 32 };
 /// assert!(serde_json::to_string(&r).unwrap().contains("\"rank\":2"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PreconditionerReport {
+    /// How it was built.
+    pub kind: PreconditionerKind,
     /// Rank kept (`<= requested_rank`).
     pub rank: usize,
     /// Rank asked for.
@@ -103,44 +140,123 @@ impl Preconditioner {
     /// # Ok::<(), ntk::Error>(())
     /// ```
     pub fn pivoted_cholesky(k: &dyn KernelMatrix, rank: usize, shift: f64) -> Result<Self> {
-        let n = k.n();
-        if rank == 0 {
-            return Err(Error::param("preconditioner_rank", "must be >= 1"));
-        }
-        if !(shift.is_finite() && shift >= 0.0) {
-            return Err(Error::param(
-                "diag_reg",
-                format!("must be a finite number >= 0, got {shift}"),
-            ));
-        }
-        let diag = k.diagonal();
-        if let Some((i, v)) = diag
-            .iter()
-            .enumerate()
-            .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
-        {
-            return Err(Error::Data(format!(
-                "kernel diagonal entry {i} is {v}: a kernel's diagonal must be finite and >= 0"
-            )));
-        }
-        let (l, exhausted, rest) = partial_cholesky(k, diag.clone(), rank.min(n));
+        let diag = checked_diagonal(k, rank, shift)?;
+        let (l, exhausted, rest) = partial_cholesky(k, diag.clone(), rank.min(k.n()));
         let trace: f64 = diag.iter().sum();
         let (u, lambda) = nystrom_basis(l)?;
+        let kind = PreconditionerKind::PivotedCholesky;
+        Ok(Self::from_basis(
+            u,
+            lambda,
+            (kind, rank),
+            exhausted,
+            rest,
+            trace,
+            shift,
+        ))
+    }
+
+    /// Randomized Nystrom approximation of `k` of rank `rank` (Frangella, Tropp & Udell 2023,
+    /// Algorithm 2.1) in the same Nystrom form with shift `shift`:
+    ///
+    /// ```text
+    /// Omega = orth(G),  G n x rank standard Gaussian from `seed`   (symmetric orthogonalisation)
+    /// Y = K Omega + nu Omega,  nu = sqrt(n) eps ||K Omega||_F      (rank / 32 products)
+    /// B = Y (Omega^T Y)^{-1/2},  B = U diag(sqrt(s)) V^T,  lambda = max(s - nu, 0)
+    /// ```
+    ///
+    /// Deterministic for a seed (products are bitwise reproducible, the small factorizations
+    /// sequential). `exhausted` is never set: singular kernels are detected by the pivoted
+    /// Cholesky and the spectrum.
+    ///
+    /// # Errors
+    /// As [`Preconditioner::pivoted_cholesky`].
+    ///
+    /// ```
+    /// use ntk::kernel_matrix::Dense;
+    /// use ntk::solve::Preconditioner;
+    /// let k = Dense::new(faer::Mat::from_fn(3, 3, |i, j| if i == j { [4.0, 2.0, 1.0][i] } else { 0.0 }))?;
+    /// let p = Preconditioner::randomized_nystrom(&k, 3, 0.0, 7, faer::Par::Seq)?;
+    /// let v = faer::mat![[4.0], [2.0], [1.0]];
+    /// let mut z = faer::Mat::zeros(3, 1);
+    /// p.apply(v.as_ref(), z.as_mut());
+    /// assert!((0..3).all(|i| (z[(i, 0)] - 1.0).abs() < 1e-12)); // full rank: P = K
+    /// # Ok::<(), ntk::Error>(())
+    /// ```
+    pub fn randomized_nystrom(
+        k: &dyn KernelMatrix,
+        rank: usize,
+        shift: f64,
+        seed: u64,
+        par: Par,
+    ) -> Result<Self> {
+        let diag = checked_diagonal(k, rank, shift)?;
+        let n = k.n();
+        let l = rank.min(n);
+        let mut rng = crate::rng::Rng::new(seed);
+        let omega = inverse_sqrt_times(Mat::from_fn(n, l, |_, _| rng.normal()), None)?;
+        let mut y = Mat::<f64>::zeros(n, l);
+        let mut c0 = 0;
+        while c0 < l {
+            let w = SKETCH_BLOCK.min(l - c0);
+            k.apply(
+                omega.as_ref().subcols(c0, w),
+                y.as_mut().subcols_mut(c0, w),
+                par,
+            );
+            c0 += w;
+        }
+        let nu = (n as f64).sqrt() * f64::EPSILON * y.norm_l2();
+        for j in 0..l {
+            for i in 0..n {
+                y[(i, j)] += nu * omega[(i, j)];
+            }
+        }
+        let b = inverse_sqrt_times(y, Some(omega.as_ref()))?;
+        let (u, s) = nystrom_basis(b)?;
+        let keep = s.iter().take_while(|&&si| si - nu > 0.0).count();
+        let lambda: Vec<f64> = s[..keep].iter().map(|&si| si - nu).collect();
+        let u = u.subcols(0, keep).to_owned();
+        let trace: f64 = diag.iter().sum();
+        let rest = trace - lambda.iter().sum::<f64>();
+        let kind = PreconditionerKind::RandomizedNystrom;
+        Ok(Self::from_basis(
+            u,
+            lambda,
+            (kind, rank),
+            false,
+            rest,
+            trace,
+            shift,
+        ))
+    }
+
+    /// The Nystrom form from `U` and `lambda` (descending).
+    fn from_basis(
+        u: Mat<f64>,
+        lambda: Vec<f64>,
+        (kind, requested_rank): (PreconditionerKind, usize),
+        exhausted: bool,
+        rest: f64,
+        trace: f64,
+        shift: f64,
+    ) -> Self {
         let floor = lambda.iter().copied().fold(f64::INFINITY, f64::min);
         let weights = lambda
             .iter()
             .map(|&li| (floor + shift) / (li + shift) - 1.0)
             .collect();
         let report = PreconditionerReport {
+            kind,
             rank: lambda.len(),
-            requested_rank: rank,
+            requested_rank,
             exhausted,
             trace_error: rest.max(0.0),
             trace,
             shift,
-            bytes: n * lambda.len() * 8,
+            bytes: u.nrows() * lambda.len() * 8,
         };
-        Ok(Preconditioner { u, weights, report })
+        Preconditioner { u, weights, report }
     }
 
     /// `out = P^{-1} v` for a block `v` (`n x c`).
@@ -175,6 +291,57 @@ impl Preconditioner {
     pub fn report(&self) -> &PreconditionerReport {
         &self.report
     }
+}
+
+/// The diagonal of `k` after checking the rank, the shift and the diagonal itself.
+fn checked_diagonal(k: &dyn KernelMatrix, rank: usize, shift: f64) -> Result<Vec<f64>> {
+    if rank == 0 {
+        return Err(Error::param("preconditioner_rank", "must be >= 1"));
+    }
+    if !(shift.is_finite() && shift >= 0.0) {
+        return Err(Error::param(
+            "diag_reg",
+            format!("must be a finite number >= 0, got {shift}"),
+        ));
+    }
+    let diag = k.diagonal();
+    if let Some((i, v)) = diag
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+    {
+        return Err(Error::Data(format!(
+            "kernel diagonal entry {i} is {v}: a kernel's diagonal must be finite and >= 0"
+        )));
+    }
+    Ok(diag)
+}
+
+/// `Y M^{-1/2}` for `M = W^T Y` (`W = Y` if `None`; `M` symmetrised), dropping the directions
+/// with eigenvalues `<= r eps max`: symmetric orthogonalisation when `W = Y`, and the
+/// Nystrom factor `B` of `randomized_nystrom` when `W = Omega`.
+fn inverse_sqrt_times(y: Mat<f64>, w: Option<MatRef<'_, f64>>) -> Result<Mat<f64>> {
+    let r = y.ncols();
+    let mut m = Mat::<f64>::zeros(r, r);
+    let wt = w.unwrap_or(y.as_ref()).transpose();
+    matmul(m.as_mut(), Accum::Replace, wt, y.as_ref(), 1.0, Par::Seq);
+    let m = Mat::from_fn(r, r, |i, j| 0.5 * (m[(i, j)] + m[(j, i)]));
+    let (d, q) = symmetric_evd(m.as_ref(), Par::Seq)?;
+    let dmax = d.last().copied().unwrap_or(0.0);
+    let keep: Vec<usize> = (0..r)
+        .filter(|&i| d[i] > r as f64 * f64::EPSILON * dmax)
+        .collect();
+    let qk = Mat::from_fn(r, keep.len(), |a, b| q[(a, keep[b])] / d[keep[b]].sqrt());
+    let mut out = Mat::<f64>::zeros(y.nrows(), keep.len());
+    matmul(
+        out.as_mut(),
+        Accum::Replace,
+        y.as_ref(),
+        qk.as_ref(),
+        1.0,
+        Par::Seq,
+    );
+    Ok(out)
 }
 
 /// Pivoted partial Cholesky: `L` (`n x r`), whether the diagonal was exhausted, and the
@@ -325,6 +492,24 @@ mod tests {
         assert_eq!(p.rank(), 2);
         assert!((p.report().trace_error - 3.0).abs() < 1e-15); // 1 + 2 left
         assert!(!p.report().exhausted);
+    }
+
+    #[test]
+    fn randomized_nystrom_recovers_a_low_rank_kernel_and_is_reproducible() {
+        let n = 120;
+        let k = gram(n, 6, 4); // rank 6
+        let dk = Dense::new(k.clone()).unwrap();
+        let p = Preconditioner::randomized_nystrom(&dk, 10, 0.0, 5, Par::Seq).unwrap();
+        assert!(p.rank() <= 10 && p.rank() >= 6, "rank {}", p.rank());
+        // trace(K) - sum(lambda) at rounding level: the sketch captures the whole range
+        let rel = p.report().trace_error / p.report().trace;
+        assert!(rel < 1e-10, "trace error {rel}");
+        // the same bits for any thread count (the products are reproducible)
+        let q = Preconditioner::randomized_nystrom(&dk, 10, 0.0, 5, Par::rayon(3)).unwrap();
+        assert_eq!(p.u, q.u);
+        assert_eq!(p.weights, q.weights);
+        assert!(Preconditioner::randomized_nystrom(&dk, 0, 0.0, 5, Par::Seq).is_err());
+        assert!(Preconditioner::randomized_nystrom(&dk, 3, -1.0, 5, Par::Seq).is_err());
     }
 
     #[test]

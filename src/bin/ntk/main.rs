@@ -38,7 +38,7 @@ enum Cmd {
     /// Width convergence: empirical vs analytic kernels over widths and seeds, with plots.
     Converge(commands::converge::Args),
     /// Predict training dynamics from the kernel (gradient flow / gradient descent).
-    Predict(commands::predict::Args),
+    Predict(Box<commands::predict::Args>),
     /// Join kernel blocks (`ntk kernel --rows/--cols`) into the whole kernel.
     Assemble(commands::assemble::Args),
     /// Plot a saved kernel as a heatmap.
@@ -73,7 +73,7 @@ fn main() -> ExitCode {
         Cmd::Empirical(a) => commands::empirical::run(a),
         Cmd::Train(a) => commands::train::run(a),
         Cmd::Converge(a) => commands::converge::run(a),
-        Cmd::Predict(a) => commands::predict::run(a),
+        Cmd::Predict(a) => commands::predict::run(*a),
         Cmd::Plot(a) => commands::plot::run(a),
         Cmd::Assemble(a) => commands::assemble::run(a),
         Cmd::Demo(a) => commands::demo::run(a),

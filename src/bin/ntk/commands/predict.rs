@@ -10,6 +10,7 @@ use ntk::dynamics::{FlowOptions, Loss, Point, Ridge, Training};
 use ntk::jobs::Solver;
 use ntk::jobs::predict::{self, CheckOptions, KernelSource, Outcome, PredictJob};
 use ntk::kernel_matrix::Precision;
+use ntk::solve::precond::PreconditionerKind;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -67,6 +68,13 @@ pub struct Args {
     /// Iterative solver: relative tolerance of every prediction (normwise per time).
     #[arg(long, value_name = "TOL", default_value_t = 1e-8)]
     pub tol: f64,
+    /// Iterative solver: CG's preconditioner, pivoted-cholesky (kernel columns, no products)
+    /// or nystrom (randomized Nystrom: rank / 32 products, near-optimal; seeded by --seed).
+    #[arg(long, value_name = "P", default_value = "pivoted-cholesky", value_parser = parse_preconditioner)]
+    pub preconditioner: PreconditionerKind,
+    /// Iterative solver: rank of CG's preconditioner (default min(500, n / 10); 0 = none).
+    #[arg(long, value_name = "R")]
+    pub preconditioner_rank: Option<usize>,
     /// Memory budget, e.g. 16G, 800M or bytes (default: 90% of the memory available now).
     /// The plan (kernel storage, preconditioner, Krylov vectors, outputs) is checked against
     /// it before allocating.
@@ -167,7 +175,7 @@ pub struct Args {
     /// Networks per width for --check-width.
     #[arg(long, value_name = "S", default_value_t = 3)]
     pub seeds: usize,
-    /// First initialisation seed for --check-width.
+    /// First initialisation seed for --check-width (and the seed of --preconditioner nystrom).
     #[arg(long, value_name = "SEED", default_value_t = 0)]
     pub seed: u64,
     /// Worker threads (0 = all cores).
@@ -184,6 +192,11 @@ fn parse_loss(s: &str) -> Result<Loss, String> {
 
 fn parse_solver(s: &str) -> Result<Solver, String> {
     Solver::parse(s).ok_or_else(|| format!("unknown solver `{s}`: use auto, dense or iterative"))
+}
+
+fn parse_preconditioner(s: &str) -> Result<PreconditionerKind, String> {
+    PreconditionerKind::parse(s)
+        .ok_or_else(|| format!("unknown preconditioner `{s}`: use pivoted-cholesky or nystrom"))
 }
 
 fn parse_precision(s: &str) -> Result<Precision, String> {
@@ -440,6 +453,9 @@ pub fn run(mut args: Args) -> anyhow::Result<()> {
     }
     job.solver = args.solver;
     job.solve.tol = args.tol;
+    job.solve.preconditioner = args.preconditioner;
+    job.solve.preconditioner_rank = args.preconditioner_rank;
+    job.solve.preconditioner_seed = args.seed;
     job.memory_limit = args.memory_limit;
     job.storage = args.storage;
     job.chunks = args.chunks as usize;
