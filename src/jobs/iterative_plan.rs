@@ -27,7 +27,8 @@ pub fn points_of(job: &PredictJob<'_>) -> Vec<Point> {
 pub const MIN_BASIS: usize = 200;
 
 /// Bytes the solver needs besides the kernel storage and the Lanczos bases, for `n` training
-/// points, `k` outputs and `n_test` test points: the preconditioner (`n x rank`), per-point
+/// points, `k` outputs and `n_test` test points: the preconditioner (`n x rank`, three times
+/// that for the randomized Nystrom sketch), per-point
 /// outputs and coefficients (`3 p n k`, `2 p n_test k`), the inputs, and the products of CG
 /// and Lanczos side by side: CG's vectors (`6 n k`), the shared product's blocks and their
 /// copies (`8 n k`) and its scratch for `2k` columns (chunk partials and a copy of X).
@@ -49,7 +50,13 @@ pub fn fixed_solver_bytes(job: &PredictJob<'_>, n: usize, k: usize, n_test: usiz
             l.partial_entries(2 * k) as f64
         });
     let products = 14.0 * nf * kf + partials + 2.0 * nf * kf;
-    8.0 * (nf * rank + 3.0 * p * nf * kf + 2.0 * p * n_test as f64 * kf + products) + inputs
+    // the randomized Nystrom sketch holds Omega, Y and B while it is formed
+    let copies = match job.solve.preconditioner {
+        solve::precond::PreconditionerKind::PivotedCholesky => 1.0,
+        solve::precond::PreconditionerKind::RandomizedNystrom => 3.0,
+    };
+    8.0 * (copies * nf * rank + 3.0 * p * nf * kf + 2.0 * p * n_test as f64 * kf + products)
+        + inputs
 }
 
 /// Kernels the iterative job stores: the training kernel, and the NNGP prior beside an NTK
