@@ -219,6 +219,9 @@ pub fn write_kernels(
         .filter(|s| !s.is_empty())
         .map(PathBuf::from)
         .collect();
+    // every rank can remove them on SIGINT/SIGTERM (mpirun sends SIGTERM to the survivors
+    // when a rank dies, whichever it is)
+    crate::io::atomic::register_temporaries(&temps);
     let written = write_share(
         comm,
         plan,
@@ -241,6 +244,7 @@ pub fn write_kernels(
             Ok(())
         }
     };
+    crate::io::atomic::unregister_temporaries(&temps);
     let stats = done?;
     agree(comm, published)?;
     Ok(FileStats {

@@ -90,6 +90,27 @@ fn create_temp(path: &Path, suffix: &str) -> Result<tempfile::NamedTempFile> {
 }
 
 /// Remove `tmp` from the registry (the caller holds the lock).
+/// Register temporary files this process did not create through this module (an MPI run's
+/// shared output, created by rank 0 and written by every rank), so that a signal to any
+/// rank removes them; [`unregister_temporaries`] takes them off again once they are published
+/// or removed.
+pub(crate) fn register_temporaries(paths: &[PathBuf]) {
+    let mut reg = temps();
+    for p in paths {
+        if !reg.contains(p) {
+            reg.push(p.clone());
+        }
+    }
+}
+
+/// Take `paths` off the registry (see [`register_temporaries`]).
+pub(crate) fn unregister_temporaries(paths: &[PathBuf]) {
+    let mut reg = temps();
+    for p in paths {
+        unregister(&mut reg, p);
+    }
+}
+
 fn unregister(reg: &mut Vec<PathBuf>, tmp: &Path) {
     if let Some(k) = reg.iter().position(|p| p == tmp) {
         reg.swap_remove(k);

@@ -84,3 +84,19 @@ fn the_same_target_twice_is_a_usage_error() {
     drop(t);
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn foreign_temporaries_are_registered_once_and_taken_off() {
+    // (not removed here: remove_temporaries would also remove other tests' files)
+    let (a, b) = (
+        PathBuf::from("/nonexistent/.a.tmp-x"),
+        PathBuf::from("/nonexistent/.b.tmp-y"),
+    );
+    let count = |p: &PathBuf| temps().iter().filter(|q| *q == p).count();
+    register_temporaries(&[a.clone(), a.clone(), b.clone()]);
+    assert_eq!((count(&a), count(&b)), (1, 1));
+    unregister_temporaries(std::slice::from_ref(&a));
+    assert_eq!((count(&a), count(&b)), (0, 1));
+    unregister_temporaries(&[a.clone(), b.clone()]);
+    assert_eq!((count(&a), count(&b)), (0, 0));
+}
