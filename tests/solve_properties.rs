@@ -372,28 +372,32 @@ fn progress_reports_each_iterative_stage() {
     let n = 60;
     let k = Dense::new(digits_ntk(n)).unwrap();
     let y = randn(n, 2, 8);
-    let seen = Mutex::new(Vec::<(String, usize, usize)>::new());
-    let f = |stage: &str, done: usize, total: usize| {
-        if let Ok(mut s) = seen.lock() {
-            s.push((stage.to_string(), done, total));
-        }
-    };
     let o = FlowOptions {
         ridge: Ridge::Absolute(1e-3),
         ..Default::default()
     };
-    let pts = Point::parse_times("1,inf").unwrap();
-    let r = solve::flow(
-        &k,
-        y.as_ref(),
-        None,
-        &pts,
-        &o,
-        &SolveOptions::default(),
-        Some(&f),
-    )
-    .unwrap();
-    let seen = seen.into_inner().unwrap();
+    // every progress report of one flow at these points
+    let flow_seen = |times: &str| {
+        let seen = Mutex::new(Vec::<(String, usize, usize)>::new());
+        let f = |stage: &str, done: usize, total: usize| {
+            if let Ok(mut s) = seen.lock() {
+                s.push((stage.to_string(), done, total));
+            }
+        };
+        let pts = Point::parse_times(times).unwrap();
+        let r = solve::flow(
+            &k,
+            y.as_ref(),
+            None,
+            &pts,
+            &o,
+            &SolveOptions::default(),
+            Some(&f),
+        )
+        .unwrap();
+        (r, seen.into_inner().unwrap())
+    };
+    let (r, seen) = flow_seen("1,inf");
     // CG and Lanczos run side by side; Lanczos reports only once CG is done, so a display
     // shows one stage at a time
     assert!(seen.iter().all(|c| c.1 <= c.2), "done > total");
@@ -434,24 +438,7 @@ fn progress_reports_each_iterative_stage() {
     assert!(stages[3] == "cg" || stages[3] == "lanczos");
     assert_eq!(stages.len(), 4);
     // finite times only: Lanczos alone, and it reports
-    let seen = Mutex::new(Vec::<(String, usize, usize)>::new());
-    let f = |stage: &str, done: usize, total: usize| {
-        if let Ok(mut s) = seen.lock() {
-            s.push((stage.to_string(), done, total));
-        }
-    };
-    let pts = Point::parse_times("1,10").unwrap();
-    let r = solve::flow(
-        &k,
-        y.as_ref(),
-        None,
-        &pts,
-        &o,
-        &SolveOptions::default(),
-        Some(&f),
-    )
-    .unwrap();
-    let seen = seen.into_inner().unwrap();
+    let (r, seen) = flow_seen("1,10");
     let steps = r.diagnostics.lanczos.as_ref().unwrap().steps;
     // the spectrum stage announces itself, then every Lanczos step reports
     assert_eq!(seen[0], ("spectrum".to_string(), 0, 1));

@@ -36,6 +36,7 @@ pub mod flow;
 pub mod funcs;
 mod infinite;
 mod krylov;
+mod lanes;
 pub mod options;
 pub mod precond;
 pub mod spectrum;
