@@ -206,8 +206,11 @@ mod tests {
             (13, 9),
             (37, 70),
             (64, 130),
+            (100, 67),
+            (25, 200),
         ] {
-            for k in [1, 2, 3, 4, 5, 10] {
+            // every register-block remainder of rows and strip columns, every group size
+            for k in [1, 2, 3, 4, 5, 7, 10] {
                 both::<f64>(r, c, k, seed);
                 both::<f32>(r, c, k, seed + 1);
                 seed += 2;

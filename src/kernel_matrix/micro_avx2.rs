@@ -3,10 +3,13 @@
 //! `_mm256_fmadd_pd` is four independent `f64::mul_add`s).
 //!
 //! ```text
-//! rows half (Y_I += A X_J):  8 rows x 4 columns of Y in 8 registers, one pass over the strip's
-//!                            columns: 2 loads of A + 4 broadcasts of X_J + 8 FMAs per column
-//! columns half (Y_J += A^T X_I): 2 tile columns x 4 columns of X: 8 lane accumulators,
-//!                            2 loads of A + 4 loads of X_I + 8 FMAs per 4 rows
+//! rows half (Y_I += A X_J):  4 RB rows x M columns of Y in RB M registers, one pass over the
+//!                            strip's columns: RB loads of A + M broadcasts of X_J + RB M FMAs
+//!                            per column
+//! columns half (Y_J += A^T X_I): CB tile columns x M columns of X: CB M lane accumulators,
+//!                            CB loads of A + M loads of X_I + CB M FMAs per 4 rows
+//! (M, RB, CB) = (4, 3, 3), (3, 3, 3), (2, 4, 4), (1, 6, 6): 9-12 chains in flight, enough
+//! to cover the FMA latency on two pipes, accumulators and loads within the 16 registers
 //! ```
 //!
 //! An off-diagonal tile is processed in strips of `STRIP` columns, columns half (which reads
@@ -75,11 +78,13 @@ pub(super) unsafe fn offdiag<T: Entry>(
                 let xl = x.add(l * v.ldx);
                 let yl = y.add(l * v.ldy);
                 let (xs, ys) = (v.ldx, v.ldy);
+                // register blocks of RB x 4 rows (rows half) and CB tile columns (columns
+                // half) for M right-hand sides: 6-12 accumulators in flight (module comment)
                 match m {
-                    4 => strip::<T, 4>(ap, lda, r, cs, i0, j0 + js, xl, xs, yl, ys),
-                    3 => strip::<T, 3>(ap, lda, r, cs, i0, j0 + js, xl, xs, yl, ys),
-                    2 => strip::<T, 2>(ap, lda, r, cs, i0, j0 + js, xl, xs, yl, ys),
-                    _ => strip::<T, 1>(ap, lda, r, cs, i0, j0 + js, xl, xs, yl, ys),
+                    4 => strip::<T, 4, 3, 3>(ap, lda, r, cs, i0, j0 + js, xl, xs, yl, ys),
+                    3 => strip::<T, 3, 3, 3>(ap, lda, r, cs, i0, j0 + js, xl, xs, yl, ys),
+                    2 => strip::<T, 2, 4, 4>(ap, lda, r, cs, i0, j0 + js, xl, xs, yl, ys),
+                    _ => strip::<T, 1, 6, 6>(ap, lda, r, cs, i0, j0 + js, xl, xs, yl, ys),
                 }
                 l += m;
             }
@@ -89,10 +94,12 @@ pub(super) unsafe fn offdiag<T: Entry>(
 }
 
 /// Both halves of one strip (`cs` columns from column `j0` of the kernel) for `M` columns of
-/// X and Y (`x`, `y` point at the first of them; column strides `xs`, `ys`).
+/// X and Y (`x`, `y` point at the first of them; column strides `xs`, `ys`), in register
+/// blocks of `RB` x 4 rows and `CB` tile columns (the blocking does not change any entry's
+/// chain of operations, so the bits do not depend on it).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn strip<T: Entry, const M: usize>(
+unsafe fn strip<T: Entry, const M: usize, const RB: usize, const CB: usize>(
     ap: *const T,
     lda: usize,
     r: usize,
@@ -108,25 +115,24 @@ unsafe fn strip<T: Entry, const M: usize>(
     unsafe {
         let xj: [*const f64; M] = std::array::from_fn(|l| x.add(l * xs + j0));
         let xi: [*const f64; M] = std::array::from_fn(|l| x.add(l * xs + i0));
+        let yq = |q: usize| -> [*mut f64; M] { std::array::from_fn(|l| y.add(l * ys + j0 + q)) };
         let mut q = 0;
-        while q + 2 <= cs {
-            let yq: [*mut f64; M] = std::array::from_fn(|l| y.add(l * ys + j0 + q));
-            cols::<T, M, 2>(ap.add(q * lda), lda, r, xi, yq);
-            q += 2;
+        while q + CB <= cs {
+            cols::<T, M, CB>(ap.add(q * lda), lda, r, xi, yq(q));
+            q += CB;
         }
-        if q < cs {
-            let yq: [*mut f64; M] = std::array::from_fn(|l| y.add(l * ys + j0 + q));
-            cols::<T, M, 1>(ap.add(q * lda), lda, r, xi, yq);
+        while q < cs {
+            cols::<T, M, 1>(ap.add(q * lda), lda, r, xi, yq(q));
+            q += 1;
         }
+        let yi = |i: usize| -> [*mut f64; M] { std::array::from_fn(|l| y.add(l * ys + i0 + i)) };
         let mut i = 0;
-        while i + 8 <= r {
-            let yi: [*mut f64; M] = std::array::from_fn(|l| y.add(l * ys + i0 + i));
-            rows::<T, M, 2>(ap.add(i), lda, cs, xj, yi);
-            i += 8;
+        while i + 4 * RB <= r {
+            rows::<T, M, RB>(ap.add(i), lda, cs, xj, yi(i));
+            i += 4 * RB;
         }
-        if i + 4 <= r {
-            let yi: [*mut f64; M] = std::array::from_fn(|l| y.add(l * ys + i0 + i));
-            rows::<T, M, 1>(ap.add(i), lda, cs, xj, yi);
+        while i + 4 <= r {
+            rows::<T, M, 1>(ap.add(i), lda, cs, xj, yi(i));
             i += 4;
         }
         for ii in i..r {
@@ -159,7 +165,11 @@ unsafe fn rows<T: Entry, const M: usize, const R: usize>(
             let col = ap.add(j * lda);
             // a hint, no effect on the results: while this strip is read from L2, bring the
             // next bytes of the stored triangle (the next strip) towards the cache
-            _mm_prefetch::<_MM_HINT_T1>((col as *const i8).wrapping_add(PREFETCH_AHEAD));
+            // (one hint per 64-byte line of the block's rows)
+            for v in (0..R).step_by(2) {
+                let line = col.add(4 * v) as *const i8;
+                _mm_prefetch::<_MM_HINT_T1>(line.wrapping_add(PREFETCH_AHEAD));
+            }
             let av: [__m256d; R] = std::array::from_fn(|v| load4(col.add(4 * v)));
             for l in 0..M {
                 let b = _mm256_broadcast_sd(&*xj[l].add(j));
