@@ -31,6 +31,7 @@
 
 mod batch;
 pub mod cg;
+pub mod cg_estimate;
 mod ensemble;
 pub mod flow;
 pub mod funcs;
@@ -40,6 +41,7 @@ mod lanes;
 pub mod options;
 pub mod precond;
 pub mod spectrum;
+mod stop;
 mod vecops;
 
 pub use cg::{CgOptions, CgReport, CgSolution, Progress, Stop, pcg};
