@@ -509,7 +509,10 @@ pub fn run_on(
         stages,
         fx_train: inline(&flow.fx_train),
         fx_test: fx_test.as_deref().and_then(inline),
-        warnings: flow.warnings.clone(),
+        warnings: storage_warning(plan.precision, &flow.diagnostics)
+            .into_iter()
+            .chain(flow.warnings.iter().cloned())
+            .collect(),
         ensemble,
     };
     Ok(IterativeOutput {
@@ -517,4 +520,28 @@ pub fn run_on(
         fx_train: flow.fx_train,
         fx_test,
     })
+}
+
+/// The warning an f32-stored kernel owes its user (docs/storage.md): the solve is exact to the
+/// tolerance for the f32-rounded kernel, and only `kappa x 2^-24` close to the f64 one.
+fn storage_warning(precision: Precision, d: &solve::SolveDiagnostics) -> Option<String> {
+    if precision != Precision::F32 {
+        return None;
+    }
+    let lo = d.lambda_lo.unwrap_or(d.ridge);
+    let bound = if lo > 0.0 {
+        let kappa = d.spectrum.lambda_max / lo;
+        format!(
+            " about kappa x 6.0e-8 = {:.1e} (kappa <= lambda_max / lambda_lo = {kappa:.2e})",
+            kappa * 2f64.powi(-24)
+        )
+    } else {
+        " kappa x 6.0e-8, and kappa is unbounded without a ridge".to_string()
+    };
+    Some(format!(
+        "the training kernel is stored in f32 (entries rounded to 6.0e-8 relative; f64 did not \
+         fit the memory budget, or --storage f32): the predictions meet the tolerance for the \
+         f32-rounded kernel, but their distance to the f64 kernel's is bounded only by{bound} \
+         (docs/storage.md). Raise --memory-limit for f64 storage"
+    ))
 }
