@@ -153,7 +153,10 @@ fn f32_storage_is_within_its_stated_bound() {
     assert_eq!(j["memory"]["precision"], "f32");
     // the output says so, with the bound (docs/storage.md)
     let w = j["warnings"].to_string();
-    assert!(w.contains("stored in f32") && w.contains("kappa x 6.0e-8 = "), "{w}");
+    assert!(
+        w.contains("stored in f32") && w.contains("kappa x 6.0e-8 = "),
+        "{w}"
+    );
     let (_, t64, _) = run_sample(&dir, "dense", &[]);
     // f32 entries are rounded to 2^-24 relative; with this kernel's condition number (~1e3)
     // the predictions move by ~cond * 6e-8 < 1e-3 (docs/storage.md)
