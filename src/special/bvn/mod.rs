@@ -66,7 +66,7 @@
 //!    rho <= -0.925, 24 otherwise), else 24-point Gauss–Laguerre after `y = w / (beta + 1)`.
 //!
 //! Both were checked against 40-digit mpmath quadrature over a ∈ [0.05, 1000], rho ∈ [-1, 1]
-//! (tests below): relative error of G below 2e-15. The quadrature rules (nodes computed by
+//! (`tests_tilted.rs`): relative error of G below 2e-15. The quadrature rules (nodes computed by
 //! Golub–Welsch in 60-digit arithmetic) are checked by their moments.
 
 use super::normal::{SQRT_2PI, cdf};
