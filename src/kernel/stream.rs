@@ -21,7 +21,7 @@ use super::KernelOptions;
 use super::plan::KernelPlan;
 use super::schedule::available_memory;
 use crate::{Error, Result};
-use faer::{Mat, MatMut};
+use faer::{Mat, MatMut, MatRef};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Write;
@@ -401,61 +401,79 @@ fn compute_blocks(
             .enumerate()
             .map(|(a, ((k, tt), c))| (a, k, tt, c))
             .collect();
-        pool.install(|| {
-            jobs.par_iter_mut().for_each(|(a, k, tt, c)| {
-                let a = *a;
-                let rows = a * t..((a + 1) * t).min(n1);
-                if symmetric && a < b {
-                    upper_tile(
-                        plan,
-                        rows,
-                        cols.clone(),
-                        k.as_mut(),
-                        tt.as_mut().map(|m| m.as_mut()),
-                        c.take(),
-                    );
-                } else {
-                    let diag = symmetric && a == b;
-                    let mut gram = Mat::<f64>::zeros(rows.len(), w);
-                    plan.tile_into(
-                        rows,
-                        cols.clone(),
-                        &mut Vec::new(),
-                        gram.as_mut(),
-                        k.as_mut(),
-                        tt.as_mut().map(|m| m.as_mut()),
-                        diag,
-                    );
-                    if diag {
-                        mirror_within(k.as_mut());
-                        if let Some(m) = tt.as_mut() {
-                            mirror_within(m.as_mut());
+        // each tile is checked for finiteness while it is in cache; the first failure in
+        // row-block order is reported (the same for any thread count)
+        let checked: Vec<Result<()>> = pool.install(|| {
+            jobs.par_iter_mut()
+                .map(|(a, k, tt, c)| {
+                    let a = *a;
+                    let rows = a * t..((a + 1) * t).min(n1);
+                    if symmetric && a < b {
+                        upper_tile(
+                            plan,
+                            rows.clone(),
+                            cols.clone(),
+                            k.as_mut(),
+                            tt.as_mut().map(|m| m.as_mut()),
+                            c.take(),
+                        );
+                    } else {
+                        let diag = symmetric && a == b;
+                        let mut gram = Mat::<f64>::zeros(rows.len(), w);
+                        plan.tile_into(
+                            rows.clone(),
+                            cols.clone(),
+                            &mut Vec::new(),
+                            gram.as_mut(),
+                            k.as_mut(),
+                            tt.as_mut().map(|m| m.as_mut()),
+                            diag,
+                        );
+                        if diag {
+                            mirror_within(k.as_mut());
+                            if let Some(m) = tt.as_mut() {
+                                mirror_within(m.as_mut());
+                            }
                         }
                     }
-                }
-            });
+                    check_finite(k.as_ref(), "NNGP", rows.start, cols.start)?;
+                    match tt {
+                        Some(m) => check_finite(m.as_ref(), "NTK", rows.start, cols.start),
+                        None => Ok(()),
+                    }
+                })
+                .collect()
         });
         drop(jobs);
-        check_finite(&kb, "NNGP", cols.start)?;
-        if let Some(m) = &tb {
-            check_finite(m, "NTK", cols.start)?;
-        }
+        checked.into_iter().collect::<Result<()>>()?;
         // keep the tiles below the diagonal for the block columns that need their transposes
+        // (as many as the budget holds, in row order; copied in parallel)
         if symmetric {
+            let per_row = if tb.is_some() { 16.0 } else { 8.0 } * w as f64;
+            let mut keep = Vec::new();
             for a in b + 1..rb {
-                let r0 = a * t;
-                let nr = t.min(n1 - r0);
-                let k = kb.as_ref().submatrix(r0, 0, nr, w).to_owned();
-                let tt = tb
-                    .as_ref()
-                    .map(|m| m.as_ref().submatrix(r0, 0, nr, w).to_owned());
-                let bytes = tile_bytes(&k, tt.as_ref());
+                let bytes = per_row * t.min(n1 - a * t) as f64;
                 if cache_bytes + bytes > cache_budget {
                     break;
                 }
                 cache_bytes += bytes;
-                stats.cache_peak_bytes = stats.cache_peak_bytes.max(cache_bytes);
-                cache.insert((a, b), (k, tt));
+                keep.push(a);
+            }
+            stats.cache_peak_bytes = stats.cache_peak_bytes.max(cache_bytes);
+            let copies: Vec<(usize, Tile)> = pool.install(|| {
+                keep.par_iter()
+                    .map(|&a| {
+                        let (r0, nr) = (a * t, t.min(n1 - a * t));
+                        let k = kb.as_ref().submatrix(r0, 0, nr, w).to_owned();
+                        let tt = tb
+                            .as_ref()
+                            .map(|m| m.as_ref().submatrix(r0, 0, nr, w).to_owned());
+                        (a, (k, tt))
+                    })
+                    .collect()
+            });
+            for (a, tile) in copies {
+                cache.insert((a, b), tile);
             }
         }
         let waited = Instant::now();
@@ -522,13 +540,15 @@ fn upper_tile(
     }
 }
 
-fn check_finite(m: &Mat<f64>, what: &str, c0: usize) -> Result<()> {
+/// The first non-finite entry of a tile whose first row and column are `r0`, `c0`.
+fn check_finite(m: MatRef<'_, f64>, what: &str, r0: usize, c0: usize) -> Result<()> {
     for j in 0..m.ncols() {
         for (i, v) in m.col(j).iter().enumerate() {
             if !v.is_finite() {
                 return Err(Error::Numerical(format!(
-                    "the {what} entry ({i}, {}) is {v}: the network's scale overflows f64 \
+                    "the {what} entry ({}, {}) is {v}: the network's scale overflows f64 \
                      (w_std^(2 depth) too large); use a smaller w_std or depth",
+                    r0 + i,
                     c0 + j
                 )));
             }
