@@ -271,7 +271,7 @@ fn dw_sums<const SAME: bool>(rule: &[(f64, f64)], tt: &V, a: &V, b: &V) -> (V, V
 }
 
 /// One node's weighted terms `w' e^(-a^2 P)`, `w' e^(-b^2 P)`, `w' e^(-(a^2 + b^2) P - 2ab Q)` at
-/// `tau = T h1 / 2`, `T - tau = T h2 / 2` (`bvn.rs`, scaled Drezner–Wesolowsky form).
+/// `tau = T h1 / 2`, `T - tau = T h2 / 2` (`special/bvn/tilted.rs`, scaled Drezner–Wesolowsky form).
 #[inline(always)]
 fn dw_node<const SAME: bool>(t: f64, a: f64, b: f64, h1: f64, h2: f64, w: f64) -> (f64, f64, f64) {
     let (a2, b2, ab) = (a * a, b * b, a * b);
