@@ -116,8 +116,8 @@ pub struct CgSolution {
 
 /// Progress callback: `(stage, done, total)`; `stage` is `cg` or `lanczos`. CG reports
 /// [`LOG_PROGRESS_UNITS`]-based progress in the logarithm of its worst stopping measure (its
-/// convergence is about linear there, so a linear ETA on it is meaningful); Lanczos reports
-/// steps against its basis limit (an upper bound: it usually stops earlier).
+/// convergence is about linear there, so a linear ETA on it is meaningful); so does Lanczos,
+/// on the log of its worst estimate (updated every `check_every` steps, reported every step).
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};

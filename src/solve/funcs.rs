@@ -25,7 +25,7 @@
 //! exact (up to rounding) and contributes 0. This is a heuristic estimate, not a bound: the
 //! rigorous Lanczos-FA bounds of Chen, Greenbaum, Musco & Musco (2022) are not implemented.
 
-use super::cg::Progress;
+use super::cg::{LOG_PROGRESS_UNITS, Progress, log_progress};
 use super::krylov::{Lanczos, tridiag_dense};
 use crate::dynamics::Point;
 use crate::dynamics::discrete::{gd_decay, gd_gain};
@@ -227,12 +227,15 @@ pub(crate) fn matrix_functions(
     let mut steps = 0;
     let check = lim.check_every.max(1);
     let max_steps = lim.max_basis.min(k.n()).max(1);
+    // progress on the log of the worst estimate, as CG's (cg::log_progress): 0 until the
+    // first estimate, then the fraction of the way from it to the tolerance
+    let (mut m0, mut shown) = (None, 0);
     loop {
         if !l.all_done() && steps < max_steps {
             l.step(k, ridge, par)?;
             steps += 1;
             if let Some(f) = progress {
-                f("lanczos", steps, max_steps);
+                f("lanczos", shown, LOG_PROGRESS_UNITS);
             }
             if steps % check != 0 && !l.all_done() && steps < max_steps {
                 continue;
@@ -245,6 +248,13 @@ pub(crate) fn matrix_functions(
             estimates(&l, &now, prev.as_ref(), d0_norm)
         };
         let ok = ec.iter().chain(&et).all(|&e| e <= lim.tol);
+        let worst = ec.iter().chain(&et).copied().fold(0.0f64, f64::max);
+        if m0.is_none() && worst.is_finite() && worst > lim.tol {
+            m0 = Some(worst);
+        }
+        if let Some(m0) = m0 {
+            shown = log_progress(m0, worst, lim.tol);
+        }
         if ok || l.all_done() || steps >= max_steps {
             let report = LanczosReport {
                 steps,
