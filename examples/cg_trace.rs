@@ -21,17 +21,6 @@ use ntk::solve::{self, Preconditioner};
 use ntk::{Activation, Network, kernel};
 use std::time::Instant;
 
-fn idx(path: &std::path::Path) -> (Vec<usize>, Vec<u8>) {
-    let b = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let nd = b[3] as usize;
-    let dims: Vec<usize> = (0..nd)
-        .map(|i| {
-            u32::from_be_bytes([b[4 + 4 * i], b[5 + 4 * i], b[6 + 4 * i], b[7 + 4 * i]]) as usize
-        })
-        .collect();
-    (dims, b[4 + 4 * nd..].to_vec())
-}
-
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
@@ -50,12 +39,15 @@ fn main() {
     let nystrom = a.get(4).is_some_and(|s| s == "nystrom");
     let threads: usize = a.get(5).and_then(|s| s.parse().ok()).unwrap_or(2);
     let exact = a.get(6).is_some_and(|s| s == "1");
-    let (dims, px) = idx(&dir.join("train-images-idx3-ubyte"));
-    let (_, lab) = idx(&dir.join("train-labels-idx1-ubyte"));
-    let d = dims[1] * dims[2];
-    let x = Mat::from_fn(n, d, |i, j| px[i * d + j] as f64 / 255.0);
+    let px = ntk::io::idx::read_idx_rows(dir.join("train-images-idx3-ubyte"), Some(n)).unwrap();
+    let lab = ntk::io::idx::read_idx_rows(dir.join("train-labels-idx1-ubyte"), Some(n)).unwrap();
+    let x = Mat::from_fn(n, px.ncols(), |i, j| px[(i, j)] / 255.0);
     let nc = 10;
-    let b = Mat::from_fn(n, nc, |i, j| if lab[i] as usize == j { -1.0 } else { 0.0 });
+    let b = Mat::from_fn(
+        n,
+        nc,
+        |i, j| if lab[(i, 0)] as usize == j { -1.0 } else { 0.0 },
+    );
     let net = Network::mlp(Activation::Relu, 3, 2f64.sqrt(), 0.1).unwrap();
     let t0 = Instant::now();
     let plan = kernel::KernelPlan::new(&net, x.as_ref(), None).unwrap();
