@@ -12,7 +12,7 @@
 //! `lambda_min`, unlike the residual bound CG stops on, so the report shows both: how far
 //! below its bound the solution really is. It is not used to stop: on a plateau (an
 //! eigenvalue CG has not yet found) it can under-estimate the error of the current iterate
-//! (measured in `cg.rs`' tests and docs/solvers.md).
+//! (measured in `cg_tests.rs` and docs/solvers.md).
 
 /// Iterations in one window (the delay `d`). At `d = 10` the estimate tracked the true error
 /// of the iterate `d` back within 15% on the Fashion-MNIST NTK at n = 10,000 (docs/solvers.md).
