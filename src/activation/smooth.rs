@@ -40,6 +40,11 @@
 //! `(-1)^k a2_k` and `M`, `1 + rho = s^2 / (R (R - c))`. So duplicates (and, for odd phi,
 //! antipodes) keep s' = 0 exactly and near-duplicates keep it relatively accurate.
 
+mod nodes;
+mod series;
+
+pub use series::series_sums;
+
 use super::Dual;
 use crate::special::bvn::GL8_PUB as GL8;
 use std::f64::consts::PI;
@@ -138,6 +143,9 @@ pub struct Coeffs {
     pub kind: Kind,
     /// The variance.
     pub q: f64,
+    /// `sum_k a_k^2`, by [`series_sums`] at rho = 1 (the same operations as the dual of a
+    /// duplicate pair, so that both agree bitwise).
+    var: f64,
 }
 
 impl Coeffs {
@@ -152,20 +160,10 @@ impl Coeffs {
     /// ```
     pub fn new(kind: Kind, q: f64) -> Self {
         if !(q.is_finite() && q >= 0.0) {
-            return Coeffs {
-                a: vec![f64::NAN],
-                d: vec![f64::NAN],
-                kind,
-                q,
-            };
+            return Self::from_parts(vec![f64::NAN], vec![f64::NAN], kind, q);
         }
         if q == 0.0 {
-            return Coeffs {
-                a: vec![phi(kind, 0.0)],
-                d: vec![dphi(kind, 0.0)],
-                kind,
-                q,
-            };
+            return Self::from_parts(vec![phi(kind, 0.0)], vec![dphi(kind, 0.0)], kind, q);
         }
         let sd = q.sqrt();
         let w = match kind {
@@ -195,12 +193,7 @@ impl Coeffs {
                 return Self::trimmed(a, la.max(ld), kind, q);
             }
             if k >= K_MAX {
-                return Coeffs {
-                    a: vec![f64::NAN],
-                    d: vec![f64::NAN],
-                    kind,
-                    q,
-                };
+                return Self::from_parts(vec![f64::NAN], vec![f64::NAN], kind, q);
             }
             k = (2 * k).min(K_MAX);
         }
@@ -213,7 +206,14 @@ impl Coeffs {
             .map(|k| ((k + 1) as f64).sqrt() * a[k + 1] / sd)
             .collect();
         a.truncate(len);
-        Coeffs { a, d, kind, q }
+        Self::from_parts(a, d, kind, q)
+    }
+
+    /// The set from its two vectors (of equal length), with its variance.
+    fn from_parts(a: Vec<f64>, d: Vec<f64>, kind: Kind, q: f64) -> Self {
+        let len = a.len();
+        let var = series_sums(&a, &a, &d, &d, 1.0, len, len).0;
+        Coeffs { a, d, kind, q, var }
     }
 
     /// `E[phi(u)^2]` = `sum a_k^2` (the same operations as the dual at rho = 1).
@@ -224,7 +224,7 @@ impl Coeffs {
     /// assert_eq!(c.var(), 0.25);
     /// ```
     pub fn var(&self) -> f64 {
-        horner_prod(&self.a, &self.a, 1.0, self.a.len())
+        self.var
     }
 }
 
@@ -276,13 +276,9 @@ fn hermite_coeffs_of(f: impl Fn(f64) -> f64, w: f64, n: usize) -> Vec<f64> {
     // e^(-w |omega|) tail: alias at 2 pi / h beyond both
     let h = 2.0 * PI / ((2.0 * n as f64).sqrt() + (42.0 / (0.9 * w)).max(10.0));
     let m = (X_MAX / h).ceil() as i64;
-    let mut out = vec![0.0; n];
-    let sqrt_k: Vec<f64> = (0..n + 1).map(|k| (k as f64).sqrt()).collect();
-    let inv_sqrt_k: Vec<f64> = (0..n + 1)
-        .map(|k| if k == 0 { 0.0 } else { 1.0 / (k as f64).sqrt() })
-        .collect();
     let norm = h / (2.0 * PI).sqrt();
-    // symmetric nodes: h_k(-x) = (-1)^k h_k(x), so pair x and -x
+    // symmetric nodes: h_k(-x) = (-1)^k h_k(x), so pair x and -x: (x, even part, odd part)
+    let mut nodes = Vec::with_capacity(m as usize + 1);
     for j in 0..=m {
         let x = j as f64 * h;
         let wgt = if j == 0 { 0.5 } else { 1.0 } * norm * (-0.5 * x * x).exp();
@@ -290,20 +286,9 @@ fn hermite_coeffs_of(f: impl Fn(f64) -> f64, w: f64, n: usize) -> Vec<f64> {
             break;
         }
         let (fp, fm) = (f(x) * wgt, f(-x) * wgt);
-        let (even, odd) = (fp + fm, fp - fm);
-        let (mut h0, mut h1) = (1.0, x);
-        out[0] += even * h0;
-        if n > 1 {
-            out[1] += odd * h1;
-        }
-        for k in 1..n - 1 {
-            let h2 = (x * h1 - sqrt_k[k] * h0) * inv_sqrt_k[k + 1];
-            out[k + 1] += if k % 2 == 1 { even } else { odd } * h2;
-            h0 = h1;
-            h1 = h2;
-        }
+        nodes.push((x, fp + fm, fp - fm));
     }
-    out
+    nodes::hermite_sums(&nodes, n)
 }
 
 /// `phi(y2) - phi(y1)` given `dy = y2 - y1` (accurate), without cancellation: tanh by
@@ -363,16 +348,6 @@ fn diff_coeffs(kind: Kind, q1: f64, q2: f64, n: usize) -> Vec<f64> {
 /// coefficient differences from [`diff_coeffs`] near C = +-1.
 const CLOSE: f64 = 1e-3;
 
-/// `sum_{k < n} x_k y_k r^k` by Horner from the top.
-#[inline]
-fn horner_prod(x: &[f64], y: &[f64], r: f64, n: usize) -> f64 {
-    let mut acc = 0.0;
-    for k in (0..n).rev() {
-        acc = acc * r + x[k] * y[k];
-    }
-    acc
-}
-
 /// The dual from the coefficients `c1`, `c2` of the two variances `q1`, `q2`, covariance `c`
 /// and sine part `s`.
 ///
@@ -382,6 +357,31 @@ fn horner_prod(x: &[f64], y: &[f64], r: f64, n: usize) -> f64 {
 /// assert_eq!(dual_coeffs(&a, &b, 0.5, 2.0, 0.3, 0.95), dual(Kind::Silu, 0.5, 2.0, 0.3, 0.95));
 /// ```
 pub fn dual_coeffs(c1: &Coeffs, c2: &Coeffs, q1: f64, q2: f64, c: f64, s: f64) -> Dual {
+    dual_with(c1, c2, q1, q2, c, s, true)
+}
+
+/// As [`dual_coeffs`] with the same `T` and `Tdot` bit for bit, but `s'` always by
+/// `sqrt(T11 T22) sqrt((1 - C)(1 + C))`, which near |C| = 1 is accurate only to
+/// `eps / (1 - |C|)` relative, and without the per-entry quadrature that the accurate `s'` of
+/// near-duplicates with nearly equal variances needs. For a kernel of a network whose
+/// activations are all series activations this changes nothing that matters: the next
+/// layer's `T` and `Tdot` are power series in `rho = c / sqrt(q1 q2)`, analytic at `rho =
+/// +-1`, and depend on `s` only through the exact-duplicate flag `s == 0` (which sets `rho =
+/// +-1` exactly instead of `c / sqrt(q1 q2)`, itself within rounding of +-1 there); `s'` is
+/// not an output of the kernel.
+///
+/// ```
+/// use ntk::activation::smooth::{dual_coeffs, dual_coeffs_kernel, Coeffs, Kind};
+/// let (a, b) = (Coeffs::new(Kind::Sigmoid, 0.5), Coeffs::new(Kind::Sigmoid, 0.5000001));
+/// let (x, y) = (dual_coeffs(&a, &b, 0.5, 0.5000001, 0.49, 0.1), dual_coeffs_kernel(&a, &b, 0.5, 0.5000001, 0.49, 0.1));
+/// assert_eq!((x.t, x.tdot), (y.t, y.tdot));
+/// ```
+pub fn dual_coeffs_kernel(c1: &Coeffs, c2: &Coeffs, q1: f64, q2: f64, c: f64, s: f64) -> Dual {
+    dual_with(c1, c2, q1, q2, c, s, false)
+}
+
+/// The dual, with `s'` near |C| = 1 by [`near_ends`] if `accurate_s`.
+fn dual_with(c1: &Coeffs, c2: &Coeffs, q1: f64, q2: f64, c: f64, s: f64, accurate_s: bool) -> Dual {
     let rr = q1.sqrt() * q2.sqrt();
     let n_all = c1.a.len().min(c2.a.len());
     if rr.is_nan() || rr <= 0.0 {
@@ -408,8 +408,8 @@ pub fn dual_coeffs(c1: &Coeffs, c2: &Coeffs, q1: f64, q2: f64, c: f64, s: f64) -
     } else {
         n_all
     };
-    let t = horner_prod(&c1.a, &c2.a, rho, n);
-    let tdot = horner_prod(&c1.d, &c2.d, rho, n.min(c1.d.len()).min(c2.d.len()));
+    let m = n.min(c1.d.len()).min(c2.d.len());
+    let (t, tdot) = series_sums(&c1.a, &c2.a, &c1.d, &c2.d, rho, n, m);
     let (t11, t22) = (c1.var(), c2.var());
     let same = q1 == q2;
     let sq = if same { t11 } else { t11.sqrt() * t22.sqrt() };
@@ -417,7 +417,7 @@ pub fn dual_coeffs(c1: &Coeffs, c2: &Coeffs, q1: f64, q2: f64, c: f64, s: f64) -
         return Dual { t, tdot, s: 0.0 };
     }
     let cn = (t / sq).clamp(-1.0, 1.0);
-    let s_new = if 1.0 - cn.abs() >= 0.005 {
+    let s_new = if !accurate_s || 1.0 - cn.abs() >= 0.005 {
         sq * ((1.0 - cn) * (1.0 + cn)).sqrt()
     } else {
         near_ends(c1, c2, same, sq, rr, c, s, rho, t, n_all)
@@ -550,10 +550,35 @@ pub fn dual(kind: Kind, q1: f64, q2: f64, c: f64, s: f64) -> Dual {
 
 /// Coefficients by variance (bit pattern), shared by the threads of one kernel computation:
 /// the values are a pure function of the variance, so results do not depend on the order in
-/// which threads fill it.
+/// which threads fill it. Once every variance a computation needs is in (a kernel plan's
+/// per-point variances), [`Cache::freeze`] makes a read-only copy that [`Cache::with`] reads
+/// without a lock or a reference count (both of which the threads would contend for on
+/// every entry).
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
     map: std::sync::RwLock<std::collections::HashMap<u64, std::sync::Arc<Coeffs>>>,
+    frozen: std::sync::OnceLock<Frozen>,
+}
+
+type Frozen =
+    std::collections::HashMap<u64, std::sync::Arc<Coeffs>, std::hash::BuildHasherDefault<BitsHash>>;
+
+/// A hash of one `u64` key (a variance's bits): a multiplication and a fold.
+#[derive(Debug, Default)]
+pub(crate) struct BitsHash(u64);
+
+impl std::hash::Hasher for BitsHash {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0 ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 impl Cache {
@@ -570,6 +595,25 @@ impl Cache {
             m.entry(key).or_insert_with(|| c.clone());
         }
         c
+    }
+
+    /// Make the read-only copy of what is in the cache now (once; later calls do nothing).
+    pub fn freeze(&self) {
+        if let Ok(m) = self.map.read() {
+            let _ = self
+                .frozen
+                .set(m.iter().map(|(k, v)| (*k, v.clone())).collect());
+        }
+    }
+
+    /// `f` of the coefficients of variance `q`: from the frozen copy if it has them, else
+    /// by [`Cache::get`].
+    #[inline]
+    pub fn with<R>(&self, kind: Kind, q: f64, f: impl FnOnce(&Coeffs) -> R) -> R {
+        match self.frozen.get().and_then(|m| m.get(&q.to_bits())) {
+            Some(c) => f(c),
+            None => f(&self.get(kind, q)),
+        }
     }
 }
 

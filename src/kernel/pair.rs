@@ -103,10 +103,22 @@ impl Recursion {
 
     /// The activation's dual at pre-activation variances `q1`, `q2` with post-activation
     /// variances `t1`, `t2` (stored per point): from cached coefficients for the series
-    /// activations, from the stored variances for GELU (both bitwise equal to `act.dual`,
-    /// which orders the variances the same way).
+    /// activations (`T`, `Tdot` bitwise those of `act.dual`; `s'` by the plain formula,
+    /// which is all the next layer needs: [`smooth::dual_coeffs_kernel`]), from the stored
+    /// variances for GELU (bitwise equal to `act.dual`, which orders the variances the same
+    /// way).
     #[inline]
-    fn dual(&self, q1: f64, q2: f64, t1: f64, t2: f64, c: f64, s: f64) -> crate::activation::Dual {
+    #[allow(clippy::too_many_arguments)]
+    fn dual(
+        &self,
+        q1: f64,
+        q2: f64,
+        t1: f64,
+        t2: f64,
+        c: f64,
+        s: f64,
+        accurate_s: bool,
+    ) -> crate::activation::Dual {
         let (q1, q2, t1, t2) = if q2 < q1 {
             (q2, q1, t2, t1)
         } else {
@@ -117,8 +129,15 @@ impl Recursion {
             None => self.act.dual(q1, q2, c, s),
             Some(cache) => {
                 let kind = self.act.smooth_kind();
-                let (c1, c2) = (cache.get(kind, q1), cache.get(kind, q2));
-                smooth::dual_coeffs(&c1, &c2, q1, q2, c, s)
+                cache.with(kind, q1, |c1| {
+                    cache.with(kind, q2, |c2| {
+                        if accurate_s {
+                            smooth::dual_coeffs(c1, c2, q1, q2, c, s)
+                        } else {
+                            smooth::dual_coeffs_kernel(c1, c2, q1, q2, c, s)
+                        }
+                    })
+                })
             }
         }
     }
@@ -127,7 +146,21 @@ impl Recursion {
     /// (`point_vars` layout); `c`, `s`: input-layer covariance and sine part.
     /// Returns `(nngp, ntk)` of the scalar output.
     #[inline]
-    pub fn entry(&self, v1: &[f64], v2: &[f64], mut c: f64, mut s: f64) -> (f64, f64) {
+    pub fn entry(&self, v1: &[f64], v2: &[f64], c: f64, s: f64) -> (f64, f64) {
+        self.entry_with(v1, v2, c, s, false)
+    }
+
+    /// [`Recursion::entry`], with the series activations' accurate `s'` if `accurate_s`
+    /// (the tests' reference: the kernel's `T` and `Tdot` must not depend on it).
+    #[inline(always)]
+    fn entry_with(
+        &self,
+        v1: &[f64],
+        v2: &[f64],
+        mut c: f64,
+        mut s: f64,
+        accurate_s: bool,
+    ) -> (f64, f64) {
         let mut theta = 0.0;
         let (mut q1, mut q2) = (v1[0], v2[0]);
         let mut n_in = self.n_in_first;
@@ -150,6 +183,7 @@ impl Recursion {
                 v2[2 + 2 * l],
                 c,
                 s,
+                accurate_s,
             );
             theta *= d.tdot;
             c = d.t;
@@ -165,5 +199,59 @@ impl Recursion {
             c_out + self.w2 * theta
         };
         (c_out, theta_out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The series activations' kernels use the plain `s'` (`smooth::dual_coeffs_kernel`):
+    /// against the accurate one through a depth-4 network, duplicates agree bitwise and the
+    /// hard corners (near-duplicates with nearly equal and with different norms, collinear,
+    /// antipodal, nearly antipodal) to rounding.
+    #[test]
+    fn series_kernels_do_not_depend_on_the_accurate_sine_part() {
+        for act in [
+            Activation::Tanh,
+            Activation::Softplus,
+            Activation::Silu,
+            Activation::Sigmoid,
+        ] {
+            let net = Network::mlp(act, 4, 1.3, 0.1).unwrap();
+            let rec = Recursion::new(&net, 10);
+            let vars = |q: f64| {
+                let mut v = vec![0.0; rec.vars_len()];
+                rec.point_vars(q, &mut v);
+                v
+            };
+            // (q1, q2, angle): c = sqrt(q1 q2) cos, s = sqrt(q1 q2) sin
+            let cases = [
+                (1.0, 1.0, 0.0),
+                (1.0, 1.0, std::f64::consts::PI),
+                (1.0, 1.0 + 1e-9, 1e-8),
+                (1.0, 1.0 + 1e-12, 1e-6),
+                (0.7, 0.7, 1e-7),
+                (1.0, 4.0, 0.0),
+                (1.0, 4.0, 1e-9),
+                (2.0, 2.0 + 1e-10, std::f64::consts::PI - 1e-7),
+                (0.3, 1.7, 0.6),
+            ];
+            for (q1, q2, ang) in cases {
+                let (v1, v2) = (vars(q1), vars(q2));
+                let r = f64::sqrt(q1) * f64::sqrt(q2);
+                let (c, s) = (r * f64::cos(ang), r * f64::sin(ang));
+                let (k, t) = rec.entry_with(&v1, &v2, c, s, false);
+                let (k_ref, t_ref) = rec.entry_with(&v1, &v2, c, s, true);
+                if q1 == q2 && s == 0.0 {
+                    assert_eq!((k, t), (k_ref, t_ref), "{act} {q1} {q2} {ang}");
+                }
+                let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
+                assert!(
+                    rel(k, k_ref) <= 4.0 * f64::EPSILON && rel(t, t_ref) <= 4.0 * f64::EPSILON,
+                    "{act} {q1} {q2} {ang}: {k:e} {k_ref:e} {t:e} {t_ref:e}"
+                );
+            }
+        }
     }
 }

@@ -136,6 +136,10 @@ impl<'a> KernelPlan<'a> {
             Some(x2) => Some(vars(&row_norms(x2))?),
             None => None,
         };
+        if let Some(cache) = &rec.series {
+            // every variance the entries need is in the cache now
+            cache.freeze();
+        }
         let in_range = |v: &[f64]| v.iter().all(|&q| q == 0.0 || (1e-100..=1e100).contains(&q));
         let elu = elu_params(net.activation);
         let relu_fast = ((has_column(net.activation) || elu.is_some())
