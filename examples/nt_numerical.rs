@@ -2,6 +2,9 @@
 //! (deg 25) on the same input: `cargo run --release --example nt_numerical -- FILE` with FILE
 //! from `benches/nt/numerical.py`. Prints ntk's time (median of 3) and neural-tangents' time
 //! and normwise relative deviation from ntk (ntk is exact to ~1e-13: tests/activations_mpmath.rs).
+//! Each case's `activation` is read by [`Activation::parse`]: `tanh`, `softplus`, `silu`,
+//! `sigmoid`, `elu` (alpha 1, as `jax.nn.elu`) and `selu` (ntk's constants, which equal
+//! `jax.nn.selu`'s in f64). The network (depth, W_std, b_std) is the file's.
 
 use ntk::kernel::{KernelOptions, kernels};
 use ntk::{Activation, Network};
@@ -31,14 +34,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: nt_numerical FILE")?;
     let r: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
     let x = mat(&r["x"]);
+    let depth = r["depth"].as_u64().ok_or("depth")? as usize;
+    let w_std = r["W_std"].as_f64().ok_or("W_std")?;
+    let b_std = r["b_std"].as_f64().ok_or("b_std")?;
     println!(
-        "n = {}, d = {}, depth 3, W_std 1.3, b_std 0.1",
+        "n = {}, d = {}, depth {depth}, W_std {w_std}, b_std {b_std}",
         x.nrows(),
         x.ncols()
     );
     for case in r["cases"].as_array().ok_or("cases")? {
         let act = Activation::parse(case["activation"].as_str().ok_or("activation")?)?;
-        let net = Network::mlp(act, 3, 1.3, 0.1)?;
+        let net = Network::mlp(act, depth, w_std, b_std)?;
         let mut ts = vec![];
         let mut k = None;
         for _ in 0..3 {
