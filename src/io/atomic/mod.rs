@@ -19,9 +19,11 @@ mod fsinfo;
 mod signal;
 #[cfg(test)]
 mod tests;
+mod writeback;
 
 pub use fsinfo::{device_of, free_disk_bytes};
 pub use signal::{cleanup_on_signal, remove_temporaries};
+pub use writeback::{CHUNK as WRITEBACK_CHUNK, WritebackFile};
 
 use crate::{Error, Result};
 use std::fs::File;

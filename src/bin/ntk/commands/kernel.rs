@@ -4,12 +4,12 @@
 
 use crate::common::{self, InputArgs, NetworkArgs, Progress};
 use anyhow::Context;
+use ntk::io::atomic::WritebackFile;
 use ntk::io::sidecar::{InputInfo, OutputInfo, Sidecar, sidecar_path};
 use ntk::kernel::stream::{self, Dtype, Output, StreamOptions};
 use ntk::kernel::{KernelOptions, KernelPlan};
 use serde::Serialize;
 use std::cell::RefCell;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -273,16 +273,17 @@ fn stream_whole(
     opts: &StreamOptions,
 ) -> anyhow::Result<stream::StreamStats> {
     let (n1, n2) = plan.shape();
-    let mut stage =
-        |p: &Option<PathBuf>| -> anyhow::Result<Option<Output<BufWriter<std::fs::File>>>> {
-            Ok(match p {
-                Some(p) => Some(Output {
-                    path: p.clone(),
-                    writer: BufWriter::with_capacity(1 << 20, tx.stage(p)?),
-                }),
-                None => None,
-            })
-        };
+    let mut stage = |p: &Option<PathBuf>| -> anyhow::Result<Option<Output<WritebackFile>>> {
+        Ok(match p {
+            Some(p) => Some(Output {
+                path: p.clone(),
+                // each 64 MB goes to disk while later columns compute, so the commit's
+                // fsync has little left to wait for
+                writer: WritebackFile::new(tx.stage(p)?),
+            }),
+            None => None,
+        })
+    };
     let (nngp_out, ntk_out) = (stage(&args.nngp_out)?, stage(&args.ntk_out)?);
     // `Progress::set` needs `&mut`; the callback runs on this thread
     let progress = RefCell::new(Progress::new(
