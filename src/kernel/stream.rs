@@ -145,16 +145,17 @@ struct Block {
     ntk: Option<Mat<f64>>,
 }
 
-/// Bytes of memory a streamed run holds besides the cache: three block columns per kernel
-/// (one computing, one queued, one writing) and a tile scratch per thread.
+/// Bytes of memory a streamed run holds besides the cache: four block columns per kernel
+/// (one computing, one queued, one writing, one written and handed back for reuse) and a tile
+/// scratch per thread.
 ///
 /// ```
 /// let b = ntk::kernel::stream::working_set_bytes(1000, 256, true, 2);
-/// assert_eq!(b, 3.0 * 2.0 * 1000.0 * 256.0 * 8.0 + 2.0 * 3.0 * 256.0 * 256.0 * 8.0);
+/// assert_eq!(b, 4.0 * 2.0 * 1000.0 * 256.0 * 8.0 + 2.0 * 3.0 * 256.0 * 256.0 * 8.0);
 /// ```
 pub fn working_set_bytes(n1: usize, tile: usize, ntk: bool, threads: usize) -> f64 {
     let kernels = if ntk { 2.0 } else { 1.0 };
-    3.0 * kernels * n1 as f64 * tile as f64 * 8.0
+    4.0 * kernels * n1 as f64 * tile as f64 * 8.0
         + threads as f64 * 3.0 * (tile * tile) as f64 * 8.0
 }
 
@@ -187,6 +188,17 @@ fn write_columns(
     let mut n = 0u64;
     for j in 0..m.ncols() {
         let col = m.col(j);
+        #[cfg(target_endian = "little")]
+        if let (Dtype::F64, Some(c)) = (dtype, col.try_as_col_major()) {
+            // little-endian f64 in memory is already the file's `<f8`: no conversion copy
+            let c = c.as_slice();
+            // SAFETY: `c` is a live slice of `f64`, every bit pattern of which is valid bytes;
+            // the byte slice covers exactly its memory and is read only while `c` lives.
+            let bytes = unsafe { std::slice::from_raw_parts(c.as_ptr().cast::<u8>(), 8 * c.len()) };
+            w.write_all(bytes)?;
+            n += bytes.len() as u64;
+            continue;
+        }
         buf.resize(col.nrows() * dtype.size(), 0);
         match dtype {
             Dtype::F64 => {
@@ -283,6 +295,9 @@ pub fn stream_npy<W: Write + Send>(
     let dtype = opts.dtype;
     let mut stats = StreamStats::default();
     let (tx, rx) = sync_channel::<Block>(1);
+    // written blocks go back to the computation, which overwrites every entry of a block
+    // column: no allocation, page faults or zeroing of fresh buffers per block
+    let (back_tx, back_rx) = sync_channel::<Block>(1);
     let (mut nngp, mut ntk) = (nngp, ntk);
     let result = std::thread::scope(|scope| -> Result<()> {
         let writer = scope.spawn(|| -> Result<u64> {
@@ -304,6 +319,8 @@ pub fn stream_npy<W: Write + Send>(
                     bytes += write_columns(&mut o.writer, m, dtype, &mut buf)
                         .map_err(|e| io_error(&o.path, e))?;
                 }
+                // full: the computation has one to reuse already; drop this one
+                let _ = back_tx.try_send(block);
             }
             for o in [nngp.as_mut(), ntk.as_mut()].into_iter().flatten() {
                 o.writer.flush().map_err(|e| io_error(&o.path, e))?;
@@ -311,6 +328,7 @@ pub fn stream_npy<W: Write + Send>(
             Ok(bytes)
         });
         let send = |b: Block| tx.send(b).is_ok();
+        let reuse = || back_rx.try_recv().ok();
         let computed = compute_blocks(
             plan,
             t,
@@ -318,7 +336,7 @@ pub fn stream_npy<W: Write + Send>(
             cache_budget,
             &pool,
             &mut stats,
-            send,
+            (send, reuse),
             progress,
         );
         drop(tx);
@@ -349,8 +367,20 @@ fn split_rows(mut m: MatMut<'_, f64>, t: usize) -> Vec<MatMut<'_, f64>> {
 /// A cached below-diagonal tile (NNGP, NTK), untransposed.
 type Tile = (Mat<f64>, Option<Mat<f64>>);
 
+/// The block column buffers (`n1 x w`, with an NTK if `with_ntk`): `reused` if it has that
+/// shape (its old values are all overwritten by the caller), else new ones.
+fn block_buffers(reused: Option<Block>, n1: usize, w: usize, with_ntk: bool) -> Block {
+    match reused {
+        Some(b) if b.nngp.ncols() == w && b.ntk.is_some() == with_ntk => b,
+        _ => Block {
+            nngp: Mat::zeros(n1, w),
+            ntk: with_ntk.then(|| Mat::zeros(n1, w)),
+        },
+    }
+}
+
 /// Compute every block column in order and hand each to `send` (false: stop, the writer
-/// failed).
+/// failed); `reuse` gives back a written block, if one is ready.
 #[allow(clippy::too_many_arguments)]
 fn compute_blocks(
     plan: &KernelPlan<'_>,
@@ -359,7 +389,7 @@ fn compute_blocks(
     cache_budget: f64,
     pool: &rayon::ThreadPool,
     stats: &mut StreamStats,
-    mut send: impl FnMut(Block) -> bool,
+    (mut send, mut reuse): (impl FnMut(Block) -> bool, impl FnMut() -> Option<Block>),
     progress: Option<&dyn Fn(usize, usize)>,
 ) -> Result<()> {
     let (n1, n2) = plan.shape();
@@ -370,8 +400,10 @@ fn compute_blocks(
     for b in 0..n2.div_ceil(t) {
         let cols = b * t..((b + 1) * t).min(n2);
         let w = cols.len();
-        let mut kb = Mat::<f64>::zeros(n1, w);
-        let mut tb = with_ntk.then(|| Mat::<f64>::zeros(n1, w));
+        let Block {
+            nngp: mut kb,
+            ntk: mut tb,
+        } = block_buffers(reuse(), n1, w, with_ntk);
         // the cached transposes this block needs (symmetric only)
         let mut cached: Vec<Option<Tile>> = (0..rb)
             .map(|a| {

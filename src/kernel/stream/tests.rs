@@ -113,3 +113,52 @@ fn a_failing_writer_is_an_io_error() {
         "{e}"
     );
 }
+
+#[test]
+fn reused_block_buffers_are_overwritten_entirely() {
+    // every block column is computed into buffers full of NaN (as a reused, written block
+    // would be full of old values): the result must still be the in-memory kernel
+    for x2 in [None, Some(points(9, 4))] {
+        let x = points(23, 4);
+        let net = Network::mlp(Activation::Relu, 3, 1.4, 0.2).unwrap();
+        let plan = KernelPlan::new(&net, x.as_ref(), x2.as_ref().map(|z| z.as_ref())).unwrap();
+        let kopts = KernelOptions {
+            tile: 5,
+            ..Default::default()
+        };
+        let want = plan.compute(&kopts, None).unwrap();
+        let (n1, n2) = plan.shape();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let mut got: Vec<Block> = Vec::new();
+        let mut col = 0;
+        let reuse = || {
+            let w = 5.min(n2 - col);
+            col += w;
+            Some(Block {
+                nngp: Mat::from_fn(n1, w, |_, _| f64::NAN),
+                ntk: Some(Mat::from_fn(n1, w, |_, _| f64::NAN)),
+            })
+        };
+        let send = |b: Block| {
+            got.push(b);
+            true
+        };
+        let mut stats = StreamStats::default();
+        compute_blocks(&plan, 5, true, 1e9, &pool, &mut stats, (send, reuse), None).unwrap();
+        let mut j0 = 0;
+        for b in &got {
+            for j in 0..b.nngp.ncols() {
+                for i in 0..n1 {
+                    assert_eq!(b.nngp[(i, j)], want.nngp[(i, j0 + j)], "({i}, {})", j0 + j);
+                    let t = b.ntk.as_ref().unwrap()[(i, j)];
+                    assert_eq!(t, want.ntk.as_ref().unwrap()[(i, j0 + j)]);
+                }
+            }
+            j0 += b.nngp.ncols();
+        }
+        assert_eq!(j0, n2);
+    }
+}
