@@ -437,43 +437,49 @@ fn compute_blocks(
         // row-block order is reported (the same for any thread count)
         let checked: Vec<Result<()>> = pool.install(|| {
             jobs.par_iter_mut()
-                .map(|(a, k, tt, c)| {
-                    let a = *a;
-                    let rows = a * t..((a + 1) * t).min(n1);
-                    if symmetric && a < b {
-                        upper_tile(
-                            plan,
-                            rows.clone(),
-                            cols.clone(),
-                            k.as_mut(),
-                            tt.as_mut().map(|m| m.as_mut()),
-                            c.take(),
-                        );
-                    } else {
-                        let diag = symmetric && a == b;
-                        let mut gram = Mat::<f64>::zeros(rows.len(), w);
-                        plan.tile_into(
-                            rows.clone(),
-                            cols.clone(),
-                            &mut Vec::new(),
-                            gram.as_mut(),
-                            k.as_mut(),
-                            tt.as_mut().map(|m| m.as_mut()),
-                            diag,
-                        );
-                        if diag {
-                            mirror_within(k.as_mut());
-                            if let Some(m) = tt.as_mut() {
-                                mirror_within(m.as_mut());
+                .map_init(
+                    || (Mat::<f64>::new(), Vec::new()),
+                    |(gram, scratch), (a, k, tt, c)| {
+                        let a = *a;
+                        let rows = a * t..((a + 1) * t).min(n1);
+                        if symmetric && a < b {
+                            upper_tile(
+                                plan,
+                                rows.clone(),
+                                cols.clone(),
+                                k.as_mut(),
+                                tt.as_mut().map(|m| m.as_mut()),
+                                c.take(),
+                            );
+                        } else {
+                            let diag = symmetric && a == b;
+                            // a scratch per thread, reused: the tile overwrites what it reads
+                            if gram.nrows() < rows.len() || gram.ncols() < w {
+                                *gram = Mat::zeros(t, t);
+                            }
+                            plan.tile_into(
+                                rows.clone(),
+                                cols.clone(),
+                                scratch,
+                                gram.as_mut().submatrix_mut(0, 0, rows.len(), w),
+                                k.as_mut(),
+                                tt.as_mut().map(|m| m.as_mut()),
+                                diag,
+                            );
+                            if diag {
+                                mirror_within(k.as_mut());
+                                if let Some(m) = tt.as_mut() {
+                                    mirror_within(m.as_mut());
+                                }
                             }
                         }
-                    }
-                    check_finite(k.as_ref(), "NNGP", rows.start, cols.start)?;
-                    match tt {
-                        Some(m) => check_finite(m.as_ref(), "NTK", rows.start, cols.start),
-                        None => Ok(()),
-                    }
-                })
+                        check_finite(k.as_ref(), "NNGP", rows.start, cols.start)?;
+                        match tt {
+                            Some(m) => check_finite(m.as_ref(), "NTK", rows.start, cols.start),
+                            None => Ok(()),
+                        }
+                    },
+                )
                 .collect()
         });
         drop(jobs);
@@ -572,18 +578,30 @@ fn upper_tile(
     }
 }
 
-/// The first non-finite entry of a tile whose first row and column are `r0`, `c0`.
+/// The first non-finite entry of a tile whose first row and column are `r0`, `c0`. Each
+/// column is first scanned without branches (an OR of the exponent bits' all-ones test,
+/// which vectorizes); only a column that has a non-finite entry is searched for it.
 fn check_finite(m: MatRef<'_, f64>, what: &str, r0: usize, c0: usize) -> Result<()> {
+    const EXP: u64 = 0x7ff0_0000_0000_0000;
     for j in 0..m.ncols() {
-        for (i, v) in m.col(j).iter().enumerate() {
-            if !v.is_finite() {
-                return Err(Error::Numerical(format!(
-                    "the {what} entry ({}, {}) is {v}: the network's scale overflows f64 \
-                     (w_std^(2 depth) too large); use a smaller w_std or depth",
-                    r0 + i,
-                    c0 + j
-                )));
-            }
+        let col = m.col(j);
+        let clean = match col.try_as_col_major() {
+            Some(c) => !c
+                .as_slice()
+                .iter()
+                .fold(false, |bad, v| bad | (v.to_bits() & EXP == EXP)),
+            None => col.iter().all(|v| v.is_finite()),
+        };
+        if clean {
+            continue;
+        }
+        if let Some((i, v)) = col.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::Numerical(format!(
+                "the {what} entry ({}, {}) is {v}: the network's scale overflows f64 \
+                 (w_std^(2 depth) too large); use a smaller w_std or depth",
+                r0 + i,
+                c0 + j
+            )));
         }
     }
     Ok(())
