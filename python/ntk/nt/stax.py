@@ -16,7 +16,10 @@ import numpy as np
 from .. import _native, _ntk
 from .._arrays import as2d, opt2d
 
-__all__ = ["Dense", "Erf", "Relu", "Selu", "serial", "Kernel"]
+__all__ = [
+    "Dense", "serial", "Kernel", "Relu", "Erf", "Sigmoid_like", "LeakyRelu", "ABRelu", "Abs",
+    "Gelu", "Identity", "Selu", "Elu", "Celu", "Tanh", "Softplus", "Silu", "Swish", "Sigmoid",
+]
 
 
 class _Layer(tuple):
@@ -63,51 +66,107 @@ def Dense(
                   b_std=None if b_std is None else float(b_std), parameterization=str(parameterization).lower())
 
 
-def Relu() -> _Layer:
-    """ReLU, ``max(0, x)``."""
-    return _Layer("Relu", activation="relu")
+def _num(v: Any) -> str:
+    """A parameter as the engine's activation string writes it (shortest round-trip form)."""
+    return repr(float(v))
+
+
+def _act(nt_name: str, spec: str) -> _Layer:
+    """The layer `nt_name` with the engine's activation `spec` (checked by the engine's parser,
+    so a bad parameter is a ValueError naming it)."""
+    try:
+        name = _ntk.parse_activation(spec)
+    except ValueError as e:
+        raise ValueError(f"ntk.nt: {nt_name}: {e}") from None
+    return _Layer(nt_name, activation=spec if ":" in spec else name)
+
+
+def Relu(do_stabilize: bool = False) -> _Layer:
+    """ReLU, ``max(0, x)`` (``do_stabilize`` is neural-tangents' float32 guard; ignored)."""
+    return _act("Relu", "relu")
 
 
 def Erf(a: float = 1.0, b: float = 1.0, c: float = 0.0) -> _Layer:
-    """``a * erf(b * x) + c``; the engine computes the plain erf (``a = b = 1, c = 0``)."""
-    if (float(a), float(b), float(c)) != (1.0, 1.0, 0.0):
-        raise NotImplementedError(
-            f"ntk.nt: Erf(a={a}, b={b}, c={c}): only the plain erf (a=1, b=1, c=0) is supported"
-        )
-    return _Layer("Erf", activation="erf")
+    """``a * erf(b * x) + c``, neural-tangents' parameters (exact closed form)."""
+    if (float(a), float(b), float(c)) == (1.0, 1.0, 0.0):
+        return _act("Erf", "erf")
+    return _act("Erf", f"erf:{_num(a)},{_num(b)},{_num(c)}")
 
 
-def Selu() -> _Layer:
-    """SELU (exact kernels; neural-tangents has no SELU layer)."""
-    return _Layer("Selu", activation="selu")
+def Sigmoid_like() -> _Layer:
+    """neural-tangents' ``0.5 * erf(x / 2.4020563531719796) + 0.5``."""
+    return _act("Sigmoid_like", "erf_sigmoid")
 
 
-def _engine_activation(nt_name: str, engine_name: str) -> Callable[..., _Layer]:
-    def layer(*args: Any, **kwargs: Any) -> _Layer:
-        if args or kwargs:
-            raise NotImplementedError(f"ntk.nt: {nt_name} with arguments is not supported")
-        try:
-            name = _ntk.parse_activation(engine_name)
-        except ValueError:
-            raise NotImplementedError(
-                f"ntk.nt: the layer {nt_name} is not supported by this ntk engine"
-            ) from None
-        return _Layer(nt_name, activation=name)
-
-    layer.__name__ = nt_name
-    layer.__doc__ = f"neural-tangents' {nt_name}, if the engine knows the activation `{engine_name}`."
-    return layer
+def LeakyRelu(alpha: float, do_stabilize: bool = False) -> _Layer:
+    """``max(alpha x, x)`` style LeakyReLU: ``x`` for ``x >= 0``, ``alpha x`` below."""
+    return _act("LeakyRelu", f"leaky_relu:{_num(alpha)}")
 
 
-# activations neural-tangents has, available when the engine's parser knows them
-Tanh = _engine_activation("Tanh", "tanh")
-Gelu = _engine_activation("Gelu", "gelu")
-LeakyRelu = _engine_activation("LeakyRelu", "leaky_relu")
-Elu = _engine_activation("Elu", "elu")
-Sigmoid_like = _engine_activation("Sigmoid_like", "sigmoid_like")
-Abs = _engine_activation("Abs", "abs")
-Sin = _engine_activation("Sin", "sin")
-Identity = _engine_activation("Identity", "identity")
+def ABRelu(a: float, b: float, do_stabilize: bool = False) -> _Layer:
+    """``a min(x, 0) + b max(x, 0)`` (neural-tangents' ABRelu)."""
+    return _act("ABRelu", f"abrelu:{_num(a)},{_num(b)}")
+
+
+def Abs(do_stabilize: bool = False) -> _Layer:
+    """``|x|``."""
+    return _act("Abs", "abs")
+
+
+def Gelu(approximate: bool = False) -> _Layer:
+    """``x Phi(x)`` (exact closed form); the tanh approximation is not supported."""
+    if approximate:
+        raise NotImplementedError("ntk.nt: Gelu(approximate=True) is not supported; use Gelu()")
+    return _act("Gelu", "gelu")
+
+
+def Identity() -> _Layer:
+    """The identity activation (a linear network)."""
+    return _act("Identity", "identity")
+
+
+def Selu(lambda_: Optional[float] = None, alpha: Optional[float] = None) -> _Layer:
+    """SELU (exact kernels; neural-tangents has no SELU layer); default constants those of
+    ``jax.nn.selu``."""
+    if lambda_ is None and alpha is None:
+        return _act("Selu", "selu")
+    lam = 1.0507009873554805 if lambda_ is None else lambda_
+    al = 1.6732632423543772 if alpha is None else alpha
+    return _act("Selu", f"selu:{_num(lam)},{_num(al)}")
+
+
+def Elu(alpha: float = 1.0) -> _Layer:
+    """ELU(alpha), exact (not in neural-tangents, which can only integrate it numerically)."""
+    return _act("Elu", f"elu:{_num(alpha)}")
+
+
+def Celu(alpha: float = 1.0) -> _Layer:
+    """CELU(alpha), exact (not in neural-tangents)."""
+    return _act("Celu", f"celu:{_num(alpha)}")
+
+
+def Tanh() -> _Layer:
+    """tanh, by the Hermite series to ~1e-14 (neural-tangents has no tanh layer)."""
+    return _act("Tanh", "tanh")
+
+
+def Softplus() -> _Layer:
+    """``log(1 + e^x)``, by the Hermite series (not in neural-tangents)."""
+    return _act("Softplus", "softplus")
+
+
+def Silu() -> _Layer:
+    """``x sigmoid(x)`` (Swish), by the Hermite series (not in neural-tangents)."""
+    return _act("Silu", "silu")
+
+
+Swish = Silu
+
+
+def Sigmoid() -> _Layer:
+    """The logistic sigmoid, by the Hermite series (not in neural-tangents, whose
+    ``Sigmoid_like`` is an erf)."""
+    return _act("Sigmoid", "sigmoid")
 
 
 def _unsupported(nt_name: str) -> Callable[..., _Layer]:
@@ -124,7 +183,7 @@ def _unsupported(nt_name: str) -> Callable[..., _Layer]:
 
 for _n in ("Conv", "ConvTranspose", "ConvLocal", "AvgPool", "SumPool", "GlobalAvgPool",
            "GlobalSumPool", "Flatten", "Dropout", "LayerNorm", "Aggregate", "GlobalSelfAttention",
-           "ElementwiseNumerical", "Elementwise", "ABRelu", "Rbf", "Exp", "ExpNormalized",
+           "ElementwiseNumerical", "Elementwise", "Sin", "Rbf", "Exp", "ExpNormalized",
            "Gaussian", "Hermite", "Cos", "Sign", "Monomial", "RectifiedMonomial", "Polynomial",
            "parallel", "FanOut", "FanInSum", "FanInConcat", "FanInProd", "Identity_", "ImageResize",
            "DotGeneral", "Index", "repeat"):
