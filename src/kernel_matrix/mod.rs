@@ -99,6 +99,34 @@ pub trait KernelMatrix: Send + Sync {
     }
 }
 
+/// The diagonal of `k`, checked: every entry finite and `>= 0` (what a kernel's diagonal
+/// must be), for the solvers that read it before anything else. `what` names the kernel in
+/// the error ("training kernel", "kernel").
+///
+/// ```
+/// use ntk::kernel_matrix::{checked_diagonal, Dense};
+/// let k = Dense::new(faer::mat![[2.0, 0.0], [0.0, f64::NAN]])?;
+/// let e = checked_diagonal(&k, "kernel").unwrap_err();
+/// assert!(e.to_string().contains("kernel diagonal entry 1 is NaN"), "{e}");
+/// # Ok::<(), ntk::Error>(())
+/// ```
+///
+/// # Errors
+/// [`crate::Error::Data`] naming the first bad entry.
+pub fn checked_diagonal(k: &dyn KernelMatrix, what: &str) -> crate::Result<Vec<f64>> {
+    let diag = k.diagonal();
+    if let Some((i, v)) = diag
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+    {
+        return Err(crate::Error::Data(format!(
+            "{what} diagonal entry {i} is {v}: a kernel's diagonal must be finite and >= 0"
+        )));
+    }
+    Ok(diag)
+}
+
 mod build;
 mod cross;
 mod dense;

@@ -477,16 +477,7 @@ fn initial_residual(y: MatRef<'_, f64>, f0: Option<MatRef<'_, f64>>) -> Result<M
 /// # Ok::<(), ntk::Error>(())
 /// ```
 pub fn ridge_amount(k: &dyn KernelMatrix, ridge: Ridge) -> Result<f64> {
-    let diag = k.diagonal();
-    if let Some((i, v)) = diag
-        .iter()
-        .enumerate()
-        .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
-    {
-        return Err(Error::Data(format!(
-            "training kernel diagonal entry {i} is {v}: a kernel's diagonal must be finite and >= 0"
-        )));
-    }
+    let diag = crate::kernel_matrix::checked_diagonal(k, "training kernel")?;
     let (v, rel) = match ridge {
         Ridge::Absolute(v) => (v, false),
         Ridge::Relative(v) => (v, true),

@@ -304,17 +304,7 @@ fn checked_diagonal(k: &dyn KernelMatrix, rank: usize, shift: f64) -> Result<Vec
             format!("must be a finite number >= 0, got {shift}"),
         ));
     }
-    let diag = k.diagonal();
-    if let Some((i, v)) = diag
-        .iter()
-        .enumerate()
-        .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
-    {
-        return Err(Error::Data(format!(
-            "kernel diagonal entry {i} is {v}: a kernel's diagonal must be finite and >= 0"
-        )));
-    }
-    Ok(diag)
+    crate::kernel_matrix::checked_diagonal(k, "kernel")
 }
 
 /// `Y M^{-1/2}` for `M = W^T Y` (`W = Y` if `None`; `M` symmetrised), dropping the directions
