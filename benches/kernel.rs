@@ -49,6 +49,28 @@ fn bench(c: &mut Criterion) {
                     .unwrap()
             })
         });
+        if n == sizes()[0] {
+            // one of each family beside ReLU (issue 12's table: examples/activations.rs)
+            for act in [
+                Activation::LeakyRelu { alpha: 0.1 },
+                Activation::Gelu,
+                Activation::Elu { alpha: 1.0 },
+                Activation::Tanh,
+                Activation::Softplus,
+                Activation::Silu,
+                Activation::Sigmoid,
+            ] {
+                let net = Network::mlp(act, 3, 1.3, 0.1).unwrap();
+                g.bench_with_input(BenchmarkId::new(act.to_string(), n), &n, |b, _| {
+                    b.iter(|| {
+                        KernelPlan::new(&net, x.as_ref(), None)
+                            .unwrap()
+                            .compute(&opts, None)
+                            .unwrap()
+                    })
+                });
+            }
+        }
         if n == 2000 {
             for act in [Activation::Erf, Activation::Selu] {
                 let net = Network::mlp(act, 3, 1.0, 0.1).unwrap();
