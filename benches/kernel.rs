@@ -40,15 +40,19 @@ fn bench(c: &mut Criterion) {
     };
     for n in sizes() {
         let x = data(n, 784);
+        // the whole kernel of `net` on x, plan included
+        let mut time = |name: String, net: Network| {
+            g.bench_with_input(BenchmarkId::new(name, n), &n, |b, _| {
+                b.iter(|| {
+                    KernelPlan::new(&net, x.as_ref(), None)
+                        .unwrap()
+                        .compute(&opts, None)
+                        .unwrap()
+                })
+            });
+        };
         let relu = Network::mlp(Activation::Relu, 3, 2f64.sqrt(), 0.1).unwrap();
-        g.bench_with_input(BenchmarkId::new("relu", n), &n, |b, _| {
-            b.iter(|| {
-                KernelPlan::new(&relu, x.as_ref(), None)
-                    .unwrap()
-                    .compute(&opts, None)
-                    .unwrap()
-            })
-        });
+        time("relu".into(), relu);
         if n == sizes()[0] {
             // one of each family beside ReLU (issue 12's table: examples/activations.rs)
             for act in [
@@ -60,28 +64,12 @@ fn bench(c: &mut Criterion) {
                 Activation::Silu,
                 Activation::Sigmoid,
             ] {
-                let net = Network::mlp(act, 3, 1.3, 0.1).unwrap();
-                g.bench_with_input(BenchmarkId::new(act.to_string(), n), &n, |b, _| {
-                    b.iter(|| {
-                        KernelPlan::new(&net, x.as_ref(), None)
-                            .unwrap()
-                            .compute(&opts, None)
-                            .unwrap()
-                    })
-                });
+                time(act.to_string(), Network::mlp(act, 3, 1.3, 0.1).unwrap());
             }
         }
         if n == 2000 {
             for act in [Activation::Erf, Activation::Selu] {
-                let net = Network::mlp(act, 3, 1.0, 0.1).unwrap();
-                g.bench_with_input(BenchmarkId::new(act.name(), n), &n, |b, _| {
-                    b.iter(|| {
-                        KernelPlan::new(&net, x.as_ref(), None)
-                            .unwrap()
-                            .compute(&opts, None)
-                            .unwrap()
-                    })
-                });
+                time(act.name().into(), Network::mlp(act, 3, 1.0, 0.1).unwrap());
             }
         }
     }
