@@ -41,9 +41,22 @@ pub fn dual(q1: f64, q2: f64, c: f64, s: f64) -> Dual {
 /// the kernel's vectorized path and the scalar path run this same code and agree bitwise.
 #[inline(always)]
 pub(crate) fn dual_r(r: f64, c: f64, s: f64) -> (f64, f64, f64) {
+    dual_r_angle(r, c, s, angle(c, s))
+}
+
+/// The first stage of [`dual_r`]: `a = atan(s / |c|)` in `[0, pi/2]`. The kernel's column
+/// loop computes it for a whole column before [`dual_r_angle`] (two short dependency chains
+/// overlap across entries where one long one did not); same operations, same bits.
+#[inline(always)]
+pub(crate) fn angle(c: f64, s: f64) -> f64 {
+    atan_ratio(s, c.abs())
+}
+
+/// The rest of [`dual_r`], given `a = angle(c, s)`.
+#[inline(always)]
+pub(crate) fn dual_r_angle(r: f64, c: f64, s: f64, a: f64) -> (f64, f64, f64) {
     let pos = c >= 0.0;
-    // a = atan(s / |c|) in [0, pi/2]: theta = a (c >= 0) or pi - a (c < 0)
-    let a = atan_ratio(s, c.abs());
+    // theta = a (c >= 0) or pi - a (c < 0)
     let theta = if pos { a } else { PI - a };
     let tdot = if pos {
         0.5 - theta * INV_2PI

@@ -22,7 +22,7 @@
 use super::columns::{SlotMajor, multiversion};
 use super::pair::Recursion;
 use crate::Activation;
-use crate::activation::relu::dual_r;
+use crate::activation::relu::{self, dual_r};
 use crate::activation::{ERF_SIGMOID_SCALE, abrelu, erf, erf_affine, gelu};
 
 /// One point's variances at the current layer: pre-activation `q` and its square root `sq`,
@@ -46,13 +46,43 @@ pub(crate) trait ColumnDual {
     fn fix(&self, _p1: Side, _p2: Side, _c: f64, _s: f64, t: f64, s_new: f64) -> (f64, f64) {
         (t, s_new)
     }
+    /// Whether the dual is split in two stages, [`ColumnDual::stage`] then
+    /// [`ColumnDual::dual_staged`] (their composition must be [`ColumnDual::dual`]'s
+    /// operations exactly).
+    const STAGED: bool = false;
+    /// The first stage at `(c, s)`, computed for a whole chunk of entries first.
+    fn stage(&self, _c: f64, _s: f64) -> f64 {
+        0.0
+    }
+    /// [`ColumnDual::dual`] given the first stage's value.
+    #[inline(always)]
+    fn dual_staged(
+        &self,
+        p1: Side,
+        p2: Side,
+        c: f64,
+        s: f64,
+        _stage: f64,
+    ) -> (f64, f64, f64, bool) {
+        self.dual(p1, p2, c, s)
+    }
 }
 
 struct Relu;
 impl ColumnDual for Relu {
+    const STAGED: bool = true;
     #[inline(always)]
     fn dual(&self, p1: Side, p2: Side, c: f64, s: f64) -> (f64, f64, f64, bool) {
         let (t, tdot, s) = dual_r(p1.sq * p2.sq, c, s);
+        (t, tdot, s, false)
+    }
+    #[inline(always)]
+    fn stage(&self, c: f64, s: f64) -> f64 {
+        relu::angle(c, s)
+    }
+    #[inline(always)]
+    fn dual_staged(&self, p1: Side, p2: Side, c: f64, s: f64, a: f64) -> (f64, f64, f64, bool) {
+        let (t, tdot, s) = relu::dual_r_angle(p1.sq * p2.sq, c, s, a);
         (t, tdot, s, false)
     }
 }
@@ -277,6 +307,12 @@ fn erf_affine_impl(
     column(&ErfAffine(a, b, c0), rec, x1, i0, v2, sq2, c, s, th)
 }
 
+/// Entries per chunk of the column loop: each layer runs in short passes over a chunk
+/// (Dense, the dual's first stage, the rest), so that the out-of-order core overlaps the
+/// divisions and square roots of many entries; one long pass per entry left them in one
+/// dependency chain longer than its window. The order of operations per entry is unchanged.
+const CHUNK: usize = 64;
+
 /// The column loop (module docs), generic over the activation.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -293,17 +329,46 @@ fn column<D: ColumnDual>(
 ) {
     let nr = c.len();
     let (s, th) = (&mut s[..nr], &mut th[..nr]);
+    th.fill(0.0);
+    for k0 in (0..nr).step_by(CHUNK) {
+        let k1 = (k0 + CHUNK).min(nr);
+        chunk(
+            act,
+            rec,
+            x1,
+            i0 + k0,
+            v2,
+            sq2,
+            &mut c[k0..k1],
+            &mut s[k0..k1],
+            &mut th[k0..k1],
+        );
+    }
+}
+
+/// [`column`] on at most [`CHUNK`] rows starting at row `i0`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn chunk<D: ColumnDual>(
+    act: &D,
+    rec: &Recursion,
+    x1: &SlotMajor,
+    i0: usize,
+    v2: &[f64],
+    sq2: &[f64],
+    c: &mut [f64],
+    s: &mut [f64],
+    th: &mut [f64],
+) {
+    let nr = c.len();
+    let (s, th) = (&mut s[..nr], &mut th[..nr]);
     let (w2, b2) = (rec.w2, rec.b2);
     let w2b2 = w2 * b2;
     let (standard, bias_term) = (rec.standard, rec.bias_term);
-    // for D::FIX: the layer's Dense outputs (c', s') and flags
-    let mut keep = if D::FIX {
-        vec![0.0; 2 * nr]
-    } else {
-        Vec::new()
-    };
-    let mut flag = if D::FIX { vec![false; nr] } else { Vec::new() };
-    th.fill(0.0);
+    // the layer's Dense outputs (c', s'), the dual's first stage, the flags
+    let (mut cn, mut sn, mut st) = ([0.0; CHUNK], [0.0; CHUNK], [0.0; CHUNK]);
+    let mut flag = [false; CHUNK];
+    let (cn, sn, st) = (&mut cn[..nr], &mut sn[..nr], &mut st[..nr]);
     let mut n_in = rec.n_in_first;
     for l in 0..rec.depth {
         let (q1, r1) = x1.slot(2 * l, i0, nr);
@@ -316,39 +381,44 @@ fn column<D: ColumnDual>(
             t: v2[2 * l + 2],
             st: sq2[2 * l + 2],
         };
+        // Dense
         for ii in 0..nr {
             let (cc, ss, tt) = (c[ii], s[ii], th[ii]);
-            // Dense
-            let c_new = w2 * cc + b2;
+            cn[ii] = w2 * cc + b2;
             let dr = r1[ii] - r2;
             let dist_pos = dr * dr + 2.0 * ss * (ss / (r1[ii] * r2 + cc));
             let dist_neg = q1[ii] + q2 - 2.0 * cc;
             let dist = (if cc > 0.0 { dist_pos } else { dist_neg }).max(0.0);
             let ws = w2 * ss;
-            let s_new = if b2 == 0.0 {
+            sn[ii] = if b2 == 0.0 {
                 ws
             } else {
                 (ws * ws + w2b2 * dist).sqrt()
             };
-            let t_new = if standard {
+            th[ii] = if standard {
                 n_in * cc + w2 * tt + bias_term
             } else {
-                c_new + w2 * tt
+                cn[ii] + w2 * tt
             };
-            // activation
+        }
+        if D::STAGED {
+            for ii in 0..nr {
+                st[ii] = act.stage(cn[ii], sn[ii]);
+            }
+        }
+        // activation
+        for ii in 0..nr {
             let side1 = Side {
                 q: pq1[ii],
                 sq: p1[ii],
                 t: tq1[ii],
                 st: t1[ii],
             };
-            let (t, tdot, s_out, flagged) = act.dual(side1, side2, c_new, s_new);
+            let (t, tdot, s_out, flagged) = act.dual_staged(side1, side2, cn[ii], sn[ii], st[ii]);
             c[ii] = t;
             s[ii] = s_out;
-            th[ii] = t_new * tdot;
+            th[ii] *= tdot;
             if D::FIX {
-                keep[2 * ii] = c_new;
-                keep[2 * ii + 1] = s_new;
                 flag[ii] = flagged;
             }
         }
@@ -361,8 +431,7 @@ fn column<D: ColumnDual>(
                         t: tq1[ii],
                         st: t1[ii],
                     };
-                    let (cn, sn) = (keep[2 * ii], keep[2 * ii + 1]);
-                    (c[ii], s[ii]) = act.fix(side1, side2, cn, sn, c[ii], s[ii]);
+                    (c[ii], s[ii]) = act.fix(side1, side2, cn[ii], sn[ii], c[ii], s[ii]);
                 }
             }
         }

@@ -21,7 +21,7 @@ use super::KernelOptions;
 use super::plan::KernelPlan;
 use super::schedule::available_memory;
 use crate::{Error, Result};
-use faer::{Mat, MatMut, MatRef};
+use faer::{Mat, MatMut};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Write;
@@ -30,7 +30,9 @@ use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
 mod dtype;
+mod tiles;
 pub use dtype::Dtype;
+use tiles::{check_finite, copy_into, mirror_within, tile_buffer, tile_bytes, upper_tile};
 
 /// Options of [`stream_npy`].
 ///
@@ -123,6 +125,21 @@ fn write_columns(
     dtype: Dtype,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<u64> {
+    #[cfg(target_endian = "little")]
+    if dtype == Dtype::F64 && m.row_stride() == 1 && m.col_stride() == m.nrows() as isize {
+        {
+            // contiguous columns: the whole block in one write, which bypasses the writer's
+            // buffer (no copy into it)
+            let len = m.nrows() * m.ncols();
+            let ptr = m.as_ptr();
+            // SAFETY: the columns are contiguous (column stride = rows, unit row stride), so
+            // the block is `len` f64s from `ptr`, all inside `m`'s allocation; every bit pattern
+            // of an f64 is valid bytes, and the slice is read only while `m` is borrowed.
+            let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), 8 * len) };
+            w.write_all(bytes)?;
+            return Ok(bytes.len() as u64);
+        }
+    }
     let mut n = 0u64;
     for j in 0..m.ncols() {
         let col = m.col(j);
@@ -335,6 +352,8 @@ fn compute_blocks(
     let rb = n1.div_ceil(t);
     let mut cache: HashMap<(usize, usize), Tile> = HashMap::new();
     let mut cache_bytes = 0.0f64;
+    // buffers of used cached tiles, for the next ones
+    let mut spare: Vec<Mat<f64>> = Vec::new();
     for b in 0..n2.div_ceil(t) {
         let cols = b * t..((b + 1) * t).min(n2);
         let w = cols.len();
@@ -387,7 +406,7 @@ fn compute_blocks(
                                 cols.clone(),
                                 k.as_mut(),
                                 tt.as_mut().map(|m| m.as_mut()),
-                                c.take(),
+                                c.as_ref(),
                             );
                         } else {
                             let diag = symmetric && a == b;
@@ -411,6 +430,10 @@ fn compute_blocks(
                                 }
                             }
                         }
+                        if symmetric && a < b {
+                            // the transpose of a checked tile (cached or recomputed, same bits)
+                            return Ok(());
+                        }
                         check_finite(k.as_ref(), "NNGP", rows.start, cols.start)?;
                         match tt {
                             Some(m) => check_finite(m.as_ref(), "NTK", rows.start, cols.start),
@@ -420,7 +443,12 @@ fn compute_blocks(
                 )
                 .collect()
         });
-        drop(jobs);
+        // the used cached tiles' buffers hold the next cached tiles (no fresh memory to fault in)
+        for (_, _, _, c) in jobs {
+            if let Some((k, tt)) = c {
+                spare.extend(std::iter::once(k).chain(tt));
+            }
+        }
         checked.into_iter().collect::<Result<()>>()?;
         // keep the tiles below the diagonal for the block columns that need their transposes
         // (as many as the budget holds, in row order; copied in parallel)
@@ -436,17 +464,23 @@ fn compute_blocks(
                 keep.push(a);
             }
             stats.cache_peak_bytes = stats.cache_peak_bytes.max(cache_bytes);
-            let copies: Vec<(usize, Tile)> = pool.install(|| {
-                keep.par_iter()
-                    .map(|&a| {
-                        let (r0, nr) = (a * t, t.min(n1 - a * t));
-                        let k = kb.as_ref().submatrix(r0, 0, nr, w).to_owned();
-                        let tt = tb
-                            .as_ref()
-                            .map(|m| m.as_ref().submatrix(r0, 0, nr, w).to_owned());
-                        (a, (k, tt))
-                    })
-                    .collect()
+            let mut copies: Vec<(usize, Tile)> = keep
+                .iter()
+                .map(|&a| {
+                    let nr = t.min(n1 - a * t);
+                    let k = tile_buffer(&mut spare, nr, w);
+                    let tt = tb.as_ref().map(|_| tile_buffer(&mut spare, nr, w));
+                    (a, (k, tt))
+                })
+                .collect();
+            pool.install(|| {
+                copies.par_iter_mut().for_each(|(a, (k, tt))| {
+                    let (r0, nr) = (*a * t, k.nrows());
+                    copy_into(k.as_mut(), kb.as_ref().submatrix(r0, 0, nr, w));
+                    if let (Some(dst), Some(src)) = (tt.as_mut(), tb.as_ref()) {
+                        copy_into(dst.as_mut(), src.as_ref().submatrix(r0, 0, nr, w));
+                    }
+                })
             });
             for (a, tile) in copies {
                 cache.insert((a, b), tile);
@@ -460,86 +494,6 @@ fn compute_blocks(
         }
         if let Some(p) = progress {
             p(cols.end, n2);
-        }
-    }
-    Ok(())
-}
-
-fn tile_bytes(k: &Mat<f64>, t: Option<&Mat<f64>>) -> f64 {
-    let one = (k.nrows() * k.ncols() * 8) as f64;
-    if t.is_some() { 2.0 * one } else { one }
-}
-
-/// Fill the strict upper triangle of a diagonal tile from its lower triangle.
-fn mirror_within(mut m: MatMut<'_, f64>) {
-    for j in 0..m.ncols() {
-        for i in 0..j.min(m.nrows()) {
-            m[(i, j)] = m[(j, i)];
-        }
-    }
-}
-
-/// The tile (rows of block a, columns of block b), a < b, of a symmetric kernel: the
-/// transpose of tile (b, a), from the cache or recomputed.
-fn upper_tile(
-    plan: &KernelPlan<'_>,
-    rows: std::ops::Range<usize>,
-    cols: std::ops::Range<usize>,
-    mut k: MatMut<'_, f64>,
-    mut tt: Option<MatMut<'_, f64>>,
-    cached: Option<Tile>,
-) {
-    let (lk, lt) = match cached {
-        Some(c) => c,
-        None => {
-            // tile (b, a): rows = this block's columns, columns = these rows
-            let mut gram = Mat::<f64>::zeros(cols.len(), rows.len());
-            let mut lk = Mat::<f64>::zeros(cols.len(), rows.len());
-            let mut lt = tt
-                .as_ref()
-                .map(|_| Mat::<f64>::zeros(cols.len(), rows.len()));
-            plan.tile_into(
-                cols.clone(),
-                rows.clone(),
-                &mut Vec::new(),
-                gram.as_mut(),
-                lk.as_mut(),
-                lt.as_mut().map(|m| m.as_mut()),
-                false,
-            );
-            (lk, lt)
-        }
-    };
-    k.copy_from(lk.transpose());
-    if let (Some(dst), Some(src)) = (tt.as_mut(), lt.as_ref()) {
-        dst.copy_from(src.transpose());
-    }
-}
-
-/// The first non-finite entry of a tile whose first row and column are `r0`, `c0`. Each
-/// column is first scanned without branches (an OR of the exponent bits' all-ones test,
-/// which vectorizes); only a column that has a non-finite entry is searched for it.
-fn check_finite(m: MatRef<'_, f64>, what: &str, r0: usize, c0: usize) -> Result<()> {
-    const EXP: u64 = 0x7ff0_0000_0000_0000;
-    for j in 0..m.ncols() {
-        let col = m.col(j);
-        let clean = match col.try_as_col_major() {
-            Some(c) => !c
-                .as_slice()
-                .iter()
-                .fold(false, |bad, v| bad | (v.to_bits() & EXP == EXP)),
-            None => col.iter().all(|v| v.is_finite()),
-        };
-        if clean {
-            continue;
-        }
-        if let Some((i, v)) = col.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(Error::Numerical(format!(
-                "the {what} entry ({}, {}) is {v}: the network's scale overflows f64 \
-                 (w_std^(2 depth) too large); use a smaller w_std or depth",
-                r0 + i,
-                c0 + j
-            )));
         }
     }
     Ok(())

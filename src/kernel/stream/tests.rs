@@ -162,3 +162,32 @@ fn reused_block_buffers_are_overwritten_entirely() {
         assert_eq!(j0, n2);
     }
 }
+
+#[test]
+fn whole_and_column_by_column_writes_give_the_same_bytes() {
+    // 16 rows: contiguous columns (one write for the block); 20 rows: faer pads the columns
+    // to 24, so they are written one by one
+    for rows in [16, 20] {
+        let m = Mat::from_fn(rows, 5, |i, j| (i + 100 * j) as f64 - 0.5);
+        assert_eq!(
+            m.col_stride() == rows as isize,
+            rows == 16,
+            "both paths covered"
+        );
+        for dtype in [Dtype::F64, Dtype::F32] {
+            let mut out = Vec::new();
+            let n = write_columns(&mut out, &m, dtype, &mut Vec::new()).unwrap();
+            let mut want = Vec::new();
+            for j in 0..5 {
+                for i in 0..rows {
+                    match dtype {
+                        Dtype::F64 => want.extend_from_slice(&m[(i, j)].to_le_bytes()),
+                        Dtype::F32 => want.extend_from_slice(&(m[(i, j)] as f32).to_le_bytes()),
+                    }
+                }
+            }
+            assert_eq!(out, want, "{rows} {dtype:?}");
+            assert_eq!(n, want.len() as u64);
+        }
+    }
+}
