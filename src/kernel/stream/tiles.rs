@@ -38,16 +38,45 @@ pub(super) fn copy_into(mut dst: MatMut<'_, f64>, src: MatRef<'_, f64>) {
     }
 }
 
-/// `dst = src^T`, in 8 x 8 blocks (each block's source columns and destination columns stay
-/// in cache while it is transposed).
+/// `dst = src^T`, in 8 x 8 blocks: each block is read as 8 pieces of source columns and
+/// written as 8 pieces of destination columns.
 pub(super) fn transpose_into(mut dst: MatMut<'_, f64>, src: MatRef<'_, f64>) {
     const B: usize = 8;
     let (m, n) = (src.nrows(), src.ncols());
-    for j0 in (0..n).step_by(B) {
-        for i0 in (0..m).step_by(B) {
-            for i in i0..(i0 + B).min(m) {
-                for j in j0..(j0 + B).min(n) {
-                    dst[(j, i)] = src[(i, j)];
+    let src_cols: Option<Vec<&[f64]>> = (0..n)
+        .map(|j| src.col(j).try_as_col_major().map(|c| c.as_slice()))
+        .collect();
+    let dst_cols: Option<Vec<&mut [f64]>> = dst
+        .as_mut()
+        .col_iter_mut()
+        .map(|c| c.try_as_col_major_mut().map(|c| c.as_slice_mut()))
+        .collect();
+    let (Some(sc), Some(mut dc)) = (src_cols, dst_cols) else {
+        for j in 0..n {
+            for i in 0..m {
+                dst[(j, i)] = src[(i, j)];
+            }
+        }
+        return;
+    };
+    for i0 in (0..m).step_by(B) {
+        for j0 in (0..n).step_by(B) {
+            if i0 + B <= m && j0 + B <= n {
+                let mut blk = [[0.0; B]; B];
+                for (jj, b) in blk.iter_mut().enumerate() {
+                    b.copy_from_slice(&sc[j0 + jj][i0..i0 + B]);
+                }
+                for ii in 0..B {
+                    let d = &mut dc[i0 + ii][j0..j0 + B];
+                    for jj in 0..B {
+                        d[jj] = blk[jj][ii];
+                    }
+                }
+            } else {
+                for i in i0..(i0 + B).min(m) {
+                    for j in j0..(j0 + B).min(n) {
+                        dc[i][j] = sc[j][i];
+                    }
                 }
             }
         }
