@@ -15,6 +15,7 @@ mod columns;
 mod columns_act;
 mod columns_selu;
 mod gram;
+pub mod pages;
 mod pair;
 mod plan;
 mod schedule;

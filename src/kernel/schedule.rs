@@ -101,9 +101,9 @@ pub(crate) fn run(
         return Err(Error::param("tile", "tile size must be at least 1"));
     }
     let t = opts.tile;
-    let mut nngp = Mat::<f64>::zeros(n1, n2);
+    let mut nngp = super::pages::zeros(n1, n2);
     let mut ntk = if opts.compute_ntk {
-        Some(Mat::<f64>::zeros(n1, n2))
+        Some(super::pages::zeros(n1, n2))
     } else {
         None
     };

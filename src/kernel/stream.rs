@@ -328,8 +328,8 @@ fn block_buffers(reused: Option<Block>, n1: usize, w: usize, with_ntk: bool) -> 
     match reused {
         Some(b) if b.nngp.ncols() == w && b.ntk.is_some() == with_ntk => b,
         _ => Block {
-            nngp: Mat::zeros(n1, w),
-            ntk: with_ntk.then(|| Mat::zeros(n1, w)),
+            nngp: super::pages::zeros(n1, w),
+            ntk: with_ntk.then(|| super::pages::zeros(n1, w)),
         },
     }
 }
