@@ -70,7 +70,7 @@ class Bench:
 
     def analytic(self, act, n, depth=3, w=1.4142135623730951, b=0.1, deg=None):
         x = self.data(n)
-        ours = {"wall": [], "inproc": [], "inproc_disk": [], "rss": []}
+        ours = {"wall": [], "inproc": [], "inproc_disk": [], "mem": [], "rss": []}
         theirs = {"wall": [], "inproc": [], "rss": []}
         k_nt = [self.tmp / "nt_nngp.npy", self.tmp / "nt_ntk.npy"]
         k_us = [self.tmp / "us_nngp.npy", self.tmp / "us_ntk.npy"]
@@ -90,6 +90,10 @@ class Bench:
                     run(cmd(k_ram))
                     sc = json.loads((Path(str(k_ram[1]) + ".json")).read_text())
                     ours["inproc"].append(sc["timing_s"])
+                    # in memory: the library call (what the Python package does), no file at all
+                    if self.a.in_memory:
+                        _, _, out = run([self.a.in_memory, x, act, depth, w, b, self.threads])
+                        ours["mem"].append(json.loads(out.strip().splitlines()[-1])["time_s"])
                     for k in k_ram:
                         for f in [k, Path(str(k) + ".json")]:
                             f.unlink(missing_ok=True)
@@ -117,7 +121,9 @@ class Bench:
                     return
         agree = max(rel(np.load(k_nt[i]), np.load(k_us[i])) for i in range(2))
         name = f"analytic {act} L={depth} n={n} d=784" + (f" (nt: Gauss-Hermite deg {deg})" if deg else "") \
-            + f" [ntk in-process with the outputs on disk: {med(ours['inproc_disk']):.3f} s]"
+            + f" [ntk in-process with the outputs on disk: {med(ours['inproc_disk']):.3f} s" \
+            + (f"; in memory: {med(ours['mem']):.3f} s, {med(theirs['inproc']) / med(ours['mem']):.1f}x]"
+               if ours["mem"] else "]")
         self.rows.append(dict(case=name, ntk_inproc=med(ours["inproc"]), nt_inproc=med(theirs["inproc"]),
                               ntk_wall=med(ours["wall"]), nt_wall=med(theirs["wall"]),
                               ntk_rss_mb=max(ours["rss"]), nt_rss_mb=max(theirs["rss"]),
@@ -244,6 +250,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--ntk", required=True)
     p.add_argument("--limits")
+    p.add_argument("--in-memory", help="examples/in_memory binary: ntk's in-memory kernel call, timed")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--only", default="")
     p.add_argument("--reps", type=int, default=3)

@@ -16,6 +16,7 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import neural_tangent
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q -r "$root/benches/nt/requirements-nt.txt"
 fi
-cargo build --release --manifest-path "$root/Cargo.toml" --bin ntk --example limits
+cargo build --release --manifest-path "$root/Cargo.toml" --bin ntk --example limits --example in_memory
 exec "$venv/bin/python" "$root/benches/nt/compare.py" --ntk "$root/target/release/ntk" \
-  --limits "$root/target/release/examples/limits" "$@"
+  --limits "$root/target/release/examples/limits" \
+  --in-memory "$root/target/release/examples/in_memory" "$@"
