@@ -330,6 +330,13 @@ fn column<D: ColumnDual>(
     let nr = c.len();
     let (s, th) = (&mut s[..nr], &mut th[..nr]);
     th.fill(0.0);
+    // per chunk and layer: the Dense outputs (c', s'), the dual's first stage, the flags
+    let mut scratch = Scratch {
+        cn: [0.0; CHUNK],
+        sn: [0.0; CHUNK],
+        st: [0.0; CHUNK],
+        flag: [false; CHUNK],
+    };
     for k0 in (0..nr).step_by(CHUNK) {
         let k1 = (k0 + CHUNK).min(nr);
         chunk(
@@ -342,8 +349,17 @@ fn column<D: ColumnDual>(
             &mut c[k0..k1],
             &mut s[k0..k1],
             &mut th[k0..k1],
+            &mut scratch,
         );
     }
+}
+
+/// [`chunk`]'s per-layer values, allocated once per column.
+struct Scratch {
+    cn: [f64; CHUNK],
+    sn: [f64; CHUNK],
+    st: [f64; CHUNK],
+    flag: [bool; CHUNK],
 }
 
 /// [`column`] on at most [`CHUNK`] rows starting at row `i0`.
@@ -359,16 +375,15 @@ fn chunk<D: ColumnDual>(
     c: &mut [f64],
     s: &mut [f64],
     th: &mut [f64],
+    scratch: &mut Scratch,
 ) {
     let nr = c.len();
     let (s, th) = (&mut s[..nr], &mut th[..nr]);
     let (w2, b2) = (rec.w2, rec.b2);
     let w2b2 = w2 * b2;
     let (standard, bias_term) = (rec.standard, rec.bias_term);
-    // the layer's Dense outputs (c', s'), the dual's first stage, the flags
-    let (mut cn, mut sn, mut st) = ([0.0; CHUNK], [0.0; CHUNK], [0.0; CHUNK]);
-    let mut flag = [false; CHUNK];
-    let (cn, sn, st) = (&mut cn[..nr], &mut sn[..nr], &mut st[..nr]);
+    let Scratch { cn, sn, st, flag } = scratch;
+    let (cn, sn, st, flag) = (&mut cn[..nr], &mut sn[..nr], &mut st[..nr], &mut flag[..nr]);
     let mut n_in = rec.n_in_first;
     for l in 0..rec.depth {
         let (q1, r1) = x1.slot(2 * l, i0, nr);

@@ -127,18 +127,15 @@ fn write_columns(
 ) -> std::io::Result<u64> {
     #[cfg(target_endian = "little")]
     if dtype == Dtype::F64 && m.row_stride() == 1 && m.col_stride() == m.nrows() as isize {
-        {
-            // contiguous columns: the whole block in one write, which bypasses the writer's
-            // buffer (no copy into it)
-            let len = m.nrows() * m.ncols();
-            let ptr = m.as_ptr();
-            // SAFETY: the columns are contiguous (column stride = rows, unit row stride), so
-            // the block is `len` f64s from `ptr`, all inside `m`'s allocation; every bit pattern
-            // of an f64 is valid bytes, and the slice is read only while `m` is borrowed.
-            let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), 8 * len) };
-            w.write_all(bytes)?;
-            return Ok(bytes.len() as u64);
-        }
+        // contiguous columns: the whole block in one write, which bypasses the writer's
+        // buffer (no copy into it)
+        let len = m.nrows() * m.ncols();
+        // SAFETY: the columns are contiguous (column stride = rows, unit row stride), so the
+        // block is `len` f64s from `m.as_ptr()`, all inside `m`'s allocation; every bit
+        // pattern of an f64 is valid bytes, and the slice is read only while `m` is borrowed.
+        let bytes = unsafe { std::slice::from_raw_parts(m.as_ptr().cast::<u8>(), 8 * len) };
+        w.write_all(bytes)?;
+        return Ok(bytes.len() as u64);
     }
     let mut n = 0u64;
     for j in 0..m.ncols() {
@@ -352,7 +349,9 @@ fn compute_blocks(
     let rb = n1.div_ceil(t);
     let mut cache: HashMap<(usize, usize), Tile> = HashMap::new();
     let mut cache_bytes = 0.0f64;
-    // buffers of used cached tiles, for the next ones
+    // buffers of used cached tiles, for the next ones: every buffer was once in the cache,
+    // so cache and spares together stay within the cache's peak (plus an edge tile or two
+    // of another shape)
     let mut spare: Vec<Mat<f64>> = Vec::new();
     for b in 0..n2.div_ceil(t) {
         let cols = b * t..((b + 1) * t).min(n2);
