@@ -17,7 +17,7 @@
 //! recomputed per entry). The scalar path (`pair.rs`) calls the
 //! same `#[inline(always)]` functions, and Rust never contracts `a * b + c` into an FMA, so
 //! both paths (and the AVX-512, AVX2 and baseline builds) perform the same IEEE operations
-//! and agree bitwise (tested in `tests/activations_columns.rs`).
+//! and agree bitwise (tested below, `column_path_equals_scalar_path_bitwise`).
 
 use super::columns::{SlotMajor, multiversion};
 use super::pair::Recursion;
